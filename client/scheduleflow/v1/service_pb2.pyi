@@ -1,0 +1,330 @@
+import datetime
+
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from scheduleflow.v1 import schedule_pb2 as _schedule_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ImportMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IMPORT_MODE_UNSPECIFIED: _ClassVar[ImportMode]
+    IMPORT_MODE_REPLACE_WINDOW: _ClassVar[ImportMode]
+    IMPORT_MODE_REPLACE_ALL: _ClassVar[ImportMode]
+    IMPORT_MODE_MERGE: _ClassVar[ImportMode]
+IMPORT_MODE_UNSPECIFIED: ImportMode
+IMPORT_MODE_REPLACE_WINDOW: ImportMode
+IMPORT_MODE_REPLACE_ALL: ImportMode
+IMPORT_MODE_MERGE: ImportMode
+
+class EventList(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
+    def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ...) -> None: ...
+
+class ValidateRequest(_message.Message):
+    __slots__ = ("events", "document", "stored", "channel_id", "time_zone", "window", "rules", "return_events")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    RETURN_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: EventList
+    document: _schedule_pb2.Document
+    stored: bool
+    channel_id: str
+    time_zone: str
+    window: _schedule_pb2.TimeWindow
+    rules: _schedule_pb2.ValidationRules
+    return_events: bool
+    def __init__(self, events: _Optional[_Union[EventList, _Mapping]] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., stored: _Optional[bool] = ..., channel_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., return_events: _Optional[bool] = ...) -> None: ...
+
+class ValidateResponse(_message.Message):
+    __slots__ = ("valid", "findings", "summary", "events")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
+    summary: _schedule_pb2.ValidationSummary
+    events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
+    def __init__(self, valid: _Optional[bool] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., summary: _Optional[_Union[_schedule_pb2.ValidationSummary, _Mapping]] = ..., events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ...) -> None: ...
+
+class ImportRequest(_message.Message):
+    __slots__ = ("channel_id", "document", "mode", "dry_run", "expected_revision", "idempotency_key", "rules")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    document: _schedule_pb2.Document
+    mode: ImportMode
+    dry_run: bool
+    expected_revision: int
+    idempotency_key: str
+    rules: _schedule_pb2.ValidationRules
+    def __init__(self, channel_id: _Optional[str] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., mode: _Optional[_Union[ImportMode, str]] = ..., dry_run: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ...) -> None: ...
+
+class ImportResponse(_message.Message):
+    __slots__ = ("channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    revision: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
+    dry_run: bool
+    replayed: bool
+    def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class ExportRequest(_message.Message):
+    __slots__ = ("channel_id", "format", "window", "pretty")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    PRETTY_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    format: _schedule_pb2.DocumentFormat
+    window: _schedule_pb2.TimeWindow
+    pretty: bool
+    def __init__(self, channel_id: _Optional[str] = ..., format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., pretty: _Optional[bool] = ...) -> None: ...
+
+class ExportResponse(_message.Message):
+    __slots__ = ("format", "content", "revision", "event_count", "content_type")
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    EVENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    format: _schedule_pb2.DocumentFormat
+    content: bytes
+    revision: int
+    event_count: int
+    content_type: str
+    def __init__(self, format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., content: _Optional[bytes] = ..., revision: _Optional[int] = ..., event_count: _Optional[int] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class ScheduleRequest(_message.Message):
+    __slots__ = ("channel_id", "window", "time_zone", "playlist", "rules", "seed", "commit", "expected_revision", "fixed_events", "use_stored_fixed")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    PLAYLIST_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    COMMIT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    FIXED_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    USE_STORED_FIXED_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    window: _schedule_pb2.TimeWindow
+    time_zone: str
+    playlist: _schedule_pb2.Playlist
+    rules: _schedule_pb2.ScheduleRules
+    seed: int
+    commit: bool
+    expected_revision: int
+    fixed_events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
+    use_stored_fixed: bool
+    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., time_zone: _Optional[str] = ..., playlist: _Optional[_Union[_schedule_pb2.Playlist, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ScheduleRules, _Mapping]] = ..., seed: _Optional[int] = ..., commit: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., fixed_events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., use_stored_fixed: _Optional[bool] = ...) -> None: ...
+
+class ScheduleResponse(_message.Message):
+    __slots__ = ("events", "report", "committed", "revision")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
+    report: _schedule_pb2.ScheduleReport
+    committed: bool
+    revision: int
+    def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., report: _Optional[_Union[_schedule_pb2.ScheduleReport, _Mapping]] = ..., committed: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class WatchScheduleRequest(_message.Message):
+    __slots__ = ("channel_ids", "from_revisions", "window", "heartbeat_interval")
+    class FromRevisionsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    CHANNEL_IDS_FIELD_NUMBER: _ClassVar[int]
+    FROM_REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    channel_ids: _containers.RepeatedScalarFieldContainer[str]
+    from_revisions: _containers.ScalarMap[str, int]
+    window: _schedule_pb2.TimeWindow
+    heartbeat_interval: _duration_pb2.Duration
+    def __init__(self, channel_ids: _Optional[_Iterable[str]] = ..., from_revisions: _Optional[_Mapping[str, int]] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class WatchScheduleResponse(_message.Message):
+    __slots__ = ("snapshot", "change", "heartbeat")
+    SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    snapshot: _schedule_pb2.Snapshot
+    change: _schedule_pb2.ChannelChange
+    heartbeat: _schedule_pb2.Heartbeat
+    def __init__(self, snapshot: _Optional[_Union[_schedule_pb2.Snapshot, _Mapping]] = ..., change: _Optional[_Union[_schedule_pb2.ChannelChange, _Mapping]] = ..., heartbeat: _Optional[_Union[_schedule_pb2.Heartbeat, _Mapping]] = ...) -> None: ...
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class PoolStats(_message.Message):
+    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped")
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    BUSY_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    WORKER_RESTARTS_FIELD_NUMBER: _ClassVar[int]
+    INLINE_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_FIELD_NUMBER: _ClassVar[int]
+    size: int
+    busy: int
+    queued: int
+    queue_capacity: int
+    completed: int
+    failed: int
+    rejected: int
+    worker_restarts: int
+    inline: int
+    dropped: int
+    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ...) -> None: ...
+
+class RpcStats(_message.Message):
+    __slots__ = ("method", "calls", "errors", "latency_p50", "latency_p90", "latency_p99", "latency_max", "codes")
+    class CodesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P90_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P99_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_MAX_FIELD_NUMBER: _ClassVar[int]
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    method: str
+    calls: int
+    errors: int
+    latency_p50: _duration_pb2.Duration
+    latency_p90: _duration_pb2.Duration
+    latency_p99: _duration_pb2.Duration
+    latency_max: _duration_pb2.Duration
+    codes: _containers.ScalarMap[str, int]
+    def __init__(self, method: _Optional[str] = ..., calls: _Optional[int] = ..., errors: _Optional[int] = ..., latency_p50: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_p90: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_max: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., codes: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class GetStatsResponse(_message.Message):
+    __slots__ = ("version", "uptime", "pool", "rpcs", "open_streams", "start_time", "store")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_FIELD_NUMBER: _ClassVar[int]
+    POOL_FIELD_NUMBER: _ClassVar[int]
+    RPCS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    STORE_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    uptime: _duration_pb2.Duration
+    pool: PoolStats
+    rpcs: _containers.RepeatedCompositeFieldContainer[RpcStats]
+    open_streams: int
+    start_time: _timestamp_pb2.Timestamp
+    store: str
+    def __init__(self, version: _Optional[str] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., pool: _Optional[_Union[PoolStats, _Mapping]] = ..., rpcs: _Optional[_Iterable[_Union[RpcStats, _Mapping]]] = ..., open_streams: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store: _Optional[str] = ...) -> None: ...
+
+class ListChannelsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListChannelsResponse(_message.Message):
+    __slots__ = ("channels", "next_page_token")
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    channels: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Channel]
+    next_page_token: str
+    def __init__(self, channels: _Optional[_Iterable[_Union[_schedule_pb2.Channel, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetChannelRequest(_message.Message):
+    __slots__ = ("channel_id",)
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    def __init__(self, channel_id: _Optional[str] = ...) -> None: ...
+
+class UpsertChannelRequest(_message.Message):
+    __slots__ = ("channel",)
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    channel: _schedule_pb2.Channel
+    def __init__(self, channel: _Optional[_Union[_schedule_pb2.Channel, _Mapping]] = ...) -> None: ...
+
+class DeleteChannelRequest(_message.Message):
+    __slots__ = ("channel_id", "expected_revision")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    expected_revision: int
+    def __init__(self, channel_id: _Optional[str] = ..., expected_revision: _Optional[int] = ...) -> None: ...
+
+class DeleteChannelResponse(_message.Message):
+    __slots__ = ("revision",)
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    def __init__(self, revision: _Optional[int] = ...) -> None: ...
+
+class ListEventsRequest(_message.Message):
+    __slots__ = ("channel_id", "window", "page_size", "page_token")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    window: _schedule_pb2.TimeWindow
+    page_size: int
+    page_token: str
+    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListEventsResponse(_message.Message):
+    __slots__ = ("events", "next_page_token", "revision")
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
+    next_page_token: str
+    revision: int
+    def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...

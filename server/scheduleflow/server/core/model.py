@@ -1,0 +1,152 @@
+"""The domain model: channels, events, findings.
+
+Rules of this module (and of all of ``core``):
+
+1. No I/O, no gRPC, no protobuf, no database: plain values in, plain values out,
+   so the same code runs in pool workers and in unit tests.
+2. Instants are ``int`` microseconds since the Unix epoch, UTC; spans are ``int``
+   microseconds. Integers sort, subtract and compare exactly and cheaply, which
+   matters at a million events; conversion to ``datetime`` happens at the edges.
+3. Values are frozen dataclasses with slots: safe to share, cheap to pickle.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MICROS_PER_SECOND = 1_000_000
+
+#: The latest instant we accept: 9999-12-31T23:59:59.999999Z, the end of what
+#: RFC 3339 and google.protobuf.Timestamp can spell.
+MAX_INSTANT_US = 253_402_300_799_999_999
+#: The earliest: 0001-01-01T00:00:00Z.
+MIN_INSTANT_US = -62_135_596_800_000_000
+#: No event lasts longer than this (google.protobuf.Duration allows 10,000 years;
+#: a schedule entry of more than a year is a data error, not a programme).
+MAX_DURATION_US = 366 * 24 * 3600 * MICROS_PER_SECOND
+
+
+class EventKind(enum.StrEnum):
+    """What an event is on air. Values match the proto enum's suffixes."""
+
+    PROGRAM = "PROGRAM"
+    COMMERCIAL = "COMMERCIAL"
+    PROMO = "PROMO"
+    FILLER = "FILLER"
+    LIVE = "LIVE"
+    MUSIC = "MUSIC"
+    JINGLE = "JINGLE"
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that ``max()`` gives the worst."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+
+class FindingCode(enum.StrEnum):
+    """Stable finding codes; the proto enum is ``FINDING_CODE_<value>``."""
+
+    DUPLICATE_ID = "DUPLICATE_ID"
+    DUPLICATE_ENTRY = "DUPLICATE_ENTRY"
+    INVALID_TIMESTAMP = "INVALID_TIMESTAMP"
+    NONEXISTENT_LOCAL_TIME = "NONEXISTENT_LOCAL_TIME"
+    AMBIGUOUS_LOCAL_TIME = "AMBIGUOUS_LOCAL_TIME"
+    OVERLAP = "OVERLAP"
+    GAP = "GAP"
+    INVALID_DURATION = "INVALID_DURATION"
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW"
+    COOLDOWN_BREACH = "COOLDOWN_BREACH"
+    SEPARATION_BREACH = "SEPARATION_BREACH"
+    MISSING_FIELD = "MISSING_FIELD"
+    NORMALISED_TIMESTAMP = "NORMALISED_TIMESTAMP"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The owner of a schedule."""
+
+    id: str
+    display_name: str = ""
+    time_zone: str = "UTC"
+    revision: int = 0
+    event_count: int = 0
+    update_time_us: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry on a channel's timeline, start normalised to UTC."""
+
+    id: str
+    start_us: int
+    duration_us: int
+    asset_id: str = ""
+    title: str = ""
+    kind: EventKind = EventKind.PROGRAM
+    fixed_start: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def end_us(self) -> int:
+        return self.start_us + self.duration_us
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A half-open span [start_us, end_us)."""
+
+    start_us: int
+    end_us: int
+
+    def overlaps(self, start_us: int, end_us: int) -> bool:
+        return start_us < self.end_us and end_us > self.start_us
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding or an error points: a line/column in a text document
+    (1-based, 0 when unknown) and/or a field path or JSON pointer."""
+
+    line: int = 0
+    column: int = 0
+    field: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing Validate found."""
+
+    code: FindingCode
+    severity: Severity
+    message: str
+    event_ids: tuple[str, ...] = ()
+    location: Location | None = None
+    span: Window | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """What a document says about its channel (any part may be absent)."""
+
+    id: str = ""
+    display_name: str = ""
+    time_zone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDocument:
+    """A parsed schedule document: its channels and its events, starts in UTC.
+
+    ``locations`` maps an event's index in ``events`` to where it was written,
+    so that findings about it can point at the line (or JSON pointer).
+    """
+
+    channels: tuple[ChannelInfo, ...]
+    events: tuple[Event, ...]
+    locations: tuple[Location, ...] = ()
+    findings: tuple[Finding, ...] = ()
