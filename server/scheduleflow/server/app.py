@@ -1,0 +1,183 @@
+"""The server process: configuration in, a serving gRPC server out, clean exit on SIGTERM.
+
+Start-up order matters: the worker pool is created first (its fork server
+forks before any gRPC thread exists), then the store is opened, then the gRPC
+server starts and health turns SERVING. Shutdown runs the other way: health
+NOT_SERVING and new calls refused with UNAVAILABLE, in-flight calls given
+``grace_s`` to finish, streams ended, store closed, workers stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from scheduleflow.server import reflection
+from scheduleflow.server.config import Config, load
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.pool import WorkerPool
+from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
+from scheduleflow.server.stats import Stats
+from scheduleflow.server.store import SqliteStore, Store
+from scheduleflow.server.version import VERSION
+
+log = logging.getLogger("scheduleflow.server")
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(config: Config) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if config.log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+        )
+    logging.Formatter.converter = time.gmtime
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(config.log_level.upper())
+
+
+def open_store(config: Config) -> Store:
+    """The store the configuration names: an SQLite file, or PostgreSQL by URL."""
+    if config.store.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput.at(
+            "PostgreSQL is not available in this server version yet; use an SQLite file path", field="store"
+        )
+    return SqliteStore(config.store)
+
+
+@contextlib.asynccontextmanager
+async def running(config: Config, *, on_ready: Callable[[int], None] | None = None) -> AsyncIterator[Server]:
+    """A started server; on exit it drains and stops."""
+    async with WorkerPool(config.workers, config.effective_queue_capacity) as pool:
+        store = open_store(config)
+        await store.open()
+        try:
+            server = Server(config, pool, store)
+            await server.start()
+            if on_ready is not None:
+                on_ready(server.port)
+            try:
+                yield server
+            finally:
+                await server.stop()
+        finally:
+            await store.close()
+
+
+class Server:
+    """The gRPC server with its service, health and reflection."""
+
+    def __init__(self, config: Config, pool: WorkerPool, store: Store) -> None:
+        self.config = config
+        self.stats = Stats()
+        self.service = ScheduleFlowService(config, pool, store, self.stats)
+        limit = config.max_message_bytes
+        self.grpc = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+                # Let idle playout connections live for days; keepalive pings from
+                # clients are welcome but not more often than every 10 s.
+                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+                ("grpc.keepalive_permit_without_calls", 1),
+                ("grpc.so_reuseport", 0),
+            ],
+            maximum_concurrent_rpcs=config.max_concurrent_rpcs,
+        )
+        self.grpc.add_generic_rpc_handlers((self.service.handler(),))
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
+        reflection.enable(self.grpc, [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
+        self.port = 0
+        self.stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        try:
+            self.port = self.grpc.add_insecure_port(self.config.listen)
+        except RuntimeError as exc:
+            raise InvalidInput.at(f"cannot listen on {self.config.listen}: {exc}", field="listen") from exc
+        await self.grpc.start()
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info(
+            "serving version %s on port %d with %d workers, store %s",
+            VERSION,
+            self.port,
+            self.config.workers,
+            self.service.store.kind,
+        )
+
+    async def stop(self) -> None:
+        """Drain: refuse new calls, let in-flight ones finish within the grace period."""
+        if self.service.draining:
+            await self.stopped.wait()
+            return
+        self.service.draining = True
+        await self.health.enter_graceful_shutdown()
+        log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
+        await self.grpc.stop(self.config.grace_s)
+        log.info("stopped")
+        self.stopped.set()
+
+
+async def serve(config: Config) -> None:
+    """Serve until SIGTERM or SIGINT, then drain and exit."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    def ready(port: int) -> None:
+        host = config.listen.rpartition(":")[0]
+        # One line on stdout that scripts and tests wait for (the port may have been 0).
+        print(f"scheduleflow-server listening on {host}:{port}", flush=True)
+
+    async with running(config, on_ready=ready):
+        await stop.wait()
+        log.info("signal received")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        config, show_version = load(argv)
+    except InvalidInput as exc:
+        print(f"scheduleflow-server: {exc.message}", file=sys.stderr)
+        return 2
+    if show_version:
+        print(VERSION)
+        return 0
+    configure_logging(config)
+    try:
+        asyncio.run(serve(config))
+    except InvalidInput as exc:
+        log.error("%s", exc.message)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The server's configuration: one frozen dataclass, from flags and environment.
+
+Every setting is a flag (``--listen``) with an environment twin
+(``SCHEDULEFLOW_LISTEN``); a flag wins over the environment, the environment
+over the default. Values are checked once, here, so the rest of the server can
+trust them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from scheduleflow.server.core.errors import InvalidInput
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """How one server process runs. See ``scheduleflow-server --help``."""
+
+    listen: str = field(default="127.0.0.1:50051", metadata={"help": "HOST:PORT to serve gRPC on (port 0 picks one)"})
+    workers: int = field(
+        default_factory=lambda: os.cpu_count() or 1,
+        metadata={"help": "processes in the pool that runs CPU work (default: CPU count)"},
+    )
+    queue_capacity: int = field(
+        default=0,
+        metadata={"help": "jobs waiting for a worker before calls are shed with RESOURCE_EXHAUSTED (0: 64 per worker)"},
+    )
+    inline_max_bytes: int = field(
+        default=16 * 1024,
+        metadata={"help": "requests up to this size run on the event loop instead of the pool (0: always the pool)"},
+    )
+    store: str = field(
+        default="scheduleflow.db",
+        metadata={"help": "SQLite file path, or a postgresql:// URL for several replicas"},
+    )
+    grace_s: float = field(
+        default=10.0, metadata={"help": "seconds in-flight calls get to finish after SIGTERM before they are cut"}
+    )
+    max_message_mib: int = field(
+        default=80, metadata={"help": "largest request or response in MiB (documents up to 64 MiB fit)"}
+    )
+    max_concurrent_rpcs: int = field(
+        default=20_000, metadata={"help": "calls in progress at once before gRPC itself refuses new ones"}
+    )
+    max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
+    log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
+    log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
+
+    def __post_init__(self) -> None:
+        problems = []
+        host, sep, port = self.listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            problems.append(f"listen {self.listen!r}: give HOST:PORT, e.g. 127.0.0.1:50051 or [::1]:0")
+        if self.workers < 1:
+            problems.append(f"workers {self.workers}: need at least 1")
+        if self.queue_capacity < 0:
+            problems.append(f"queue_capacity {self.queue_capacity}: must be 0 (automatic) or more")
+        if self.inline_max_bytes < 0:
+            problems.append("inline_max_bytes must be 0 or more")
+        if self.grace_s < 0:
+            problems.append("grace_s must be 0 or more")
+        if not 1 <= self.max_message_mib <= 1024:
+            problems.append("max_message_mib must be 1..1024")
+        if self.max_concurrent_rpcs < 1:
+            problems.append("max_concurrent_rpcs must be at least 1")
+        if self.log_format not in ("text", "json"):
+            problems.append(f"log_format {self.log_format!r}: use text or json")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            problems.append(f"log_level {self.log_level!r}: use DEBUG, INFO, WARNING or ERROR")
+        if not self.store:
+            problems.append("store must name an SQLite file or a postgresql:// URL")
+        if problems:
+            raise InvalidInput("invalid configuration: " + "; ".join(problems))
+
+    @property
+    def effective_queue_capacity(self) -> int:
+        return self.queue_capacity or 64 * self.workers
+
+    @property
+    def max_message_bytes(self) -> int:
+        return self.max_message_mib * MIB
+
+
+def _env_name(name: str) -> str:
+    return "SCHEDULEFLOW_" + name.upper()
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scheduleflow-server",
+        description="Serve the ScheduleFlow gRPC API. Every flag can also be set as the environment "
+        "variable shown beside it; a flag wins over the environment.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    defaults = Config(workers=1)
+    for f in fields(Config):
+        default = getattr(defaults, f.name) if f.name != "workers" else "CPU count"
+        parser.add_argument(
+            _flag(f.name),
+            dest=f.name,
+            default=None,
+            metavar=f.name.upper(),
+            type=_parser_type(f),
+            help=f"{f.metadata['help']} [{_env_name(f.name)}] (default: {default})",
+        )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    return parser
+
+
+def _parser_type(f: dataclasses.Field[Any]) -> Any:
+    return {"int": int, "float": float}.get(str(f.type), str)
+
+
+def load(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> tuple[Config, bool]:
+    """Configuration from flags and environment; the bool asks for --version."""
+    env = os.environ if environ is None else environ
+    args = build_parser().parse_args(argv)
+    values: dict[str, Any] = {}
+    for f in fields(Config):
+        given = getattr(args, f.name)
+        if given is None and _env_name(f.name) in env:
+            raw = env[_env_name(f.name)]
+            try:
+                given = _parser_type(f)(raw)
+            except ValueError as exc:
+                raise InvalidInput(f"invalid configuration: {_env_name(f.name)}={raw!r} is not a {f.type}") from exc
+        if given is not None:
+            values[f.name] = given
+    return Config(**values), bool(args.version)

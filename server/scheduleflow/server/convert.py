@@ -1,0 +1,279 @@
+"""Between protobuf messages and the domain: the only module that knows both.
+
+Inputs are checked on the way in (a Timestamp outside 0001-9999, a Duration
+with out-of-range nanos, an unknown enum value) and fail with ``InvalidInput``
+naming the field, so the core never sees a value protobuf allows but the
+domain does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.model import (
+    MAX_DURATION_US,
+    MAX_INSTANT_US,
+    MIN_INSTANT_US,
+    Channel,
+    Event,
+    EventKind,
+    Finding,
+    FindingCode,
+    Location,
+    Severity,
+    Window,
+)
+from scheduleflow.server.core.validate import InputEvent, Rules, Summary
+from scheduleflow.v1 import schedule_pb2 as pb
+from scheduleflow.v1 import service_pb2 as spb
+
+if TYPE_CHECKING:
+    from scheduleflow.server.formats import Format
+
+_NANOS = 1_000_000_000
+
+
+def instant_from_pb(ts: timestamp_pb2.Timestamp, field: str) -> int:
+    """A Timestamp as UTC microseconds; nanoseconds below a microsecond are dropped."""
+    if not 0 <= ts.nanos < _NANOS:
+        raise InvalidInput.at(f"nanos {ts.nanos} is out of range 0..999999999", field=f"{field}.nanos")
+    us = ts.seconds * 1_000_000 + ts.nanos // 1000
+    if not MIN_INSTANT_US <= us <= MAX_INSTANT_US:
+        raise InvalidInput.at("timestamp lies outside years 0001-9999", field=field)
+    return us
+
+
+def instant_to_pb(us: int) -> timestamp_pb2.Timestamp:
+    seconds, micros = divmod(us, 1_000_000)
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
+
+
+def span_from_pb(d: duration_pb2.Duration, field: str) -> int:
+    """A Duration as microseconds (may be zero or negative: Validate reports those)."""
+    if not -_NANOS < d.nanos < _NANOS or (d.seconds > 0 and d.nanos < 0) or (d.seconds < 0 and d.nanos > 0):
+        raise InvalidInput.at(
+            f"nanos {d.nanos} is out of range or has the wrong sign for seconds {d.seconds}", field=f"{field}.nanos"
+        )
+    us = d.seconds * 1_000_000 + int(d.nanos / 1000)
+    if abs(us) > MAX_DURATION_US:
+        raise InvalidInput.at("duration is longer than the longest allowed (366 days)", field=field)
+    return us
+
+
+def span_to_pb(us: int) -> duration_pb2.Duration:
+    sign = -1 if us < 0 else 1
+    seconds, micros = divmod(abs(us), 1_000_000)
+    return duration_pb2.Duration(seconds=sign * seconds, nanos=sign * micros * 1000)
+
+
+def window_from_pb(w: pb.TimeWindow, field: str) -> Window:
+    if not w.HasField("start_time") or not w.HasField("end_time"):
+        raise InvalidInput.at("a window needs both start_time and end_time", field=field)
+    start = instant_from_pb(w.start_time, f"{field}.start_time")
+    end = instant_from_pb(w.end_time, f"{field}.end_time")
+    if end <= start:
+        raise InvalidInput.at("end_time must be after start_time", field=f"{field}.end_time")
+    return Window(start, end)
+
+
+def window_to_pb(w: Window) -> pb.TimeWindow:
+    return pb.TimeWindow(start_time=instant_to_pb(w.start_us), end_time=instant_to_pb(w.end_us))
+
+
+_KIND_FROM_PB = {
+    pb.EVENT_KIND_UNSPECIFIED: EventKind.PROGRAM,
+    **{pb.EventKind.Value(f"EVENT_KIND_{k.value}"): k for k in EventKind},
+}
+_KIND_TO_PB = {k: pb.EventKind.Value(f"EVENT_KIND_{k.value}") for k in EventKind}
+
+
+def kind_from_pb(value: int, field: str) -> EventKind:
+    try:
+        return _KIND_FROM_PB[value]
+    except KeyError:
+        raise InvalidInput.at(f"unknown event kind {value}", field=field) from None
+
+
+def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[InputEvent]:
+    """Events of a request, starts still possibly text; nothing is dropped here."""
+    out = []
+    for i, e in enumerate(events):
+        where = f"{field}[{i}]"
+        which = e.WhichOneof("start")
+        start: int | str | None
+        if which == "start_time":
+            start = instant_from_pb(e.start_time, f"{where}.start_time")
+        elif which == "start_text":
+            start = e.start_text
+        else:
+            start = None
+        out.append(
+            InputEvent(
+                id=e.id,
+                start=start,
+                duration_us=span_from_pb(e.duration, f"{where}.duration") if e.HasField("duration") else None,
+                asset_id=e.asset_id,
+                title=e.title,
+                kind=kind_from_pb(e.kind, f"{where}.kind"),
+                fixed_start=e.fixed_start,
+                metadata=dict(e.metadata),
+                location=Location(field=where),
+            )
+        )
+    return out
+
+
+def events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[Event]:
+    """Events that must already be placed (instants, positive durations)."""
+    out = []
+    for i, e in enumerate(events):
+        where = f"{field}[{i}]"
+        if not e.id:
+            raise InvalidInput.at("every event needs an id", field=f"{where}.id")
+        if not e.HasField("start_time"):
+            raise InvalidInput.at("give start_time (an instant) for this event", field=f"{where}.start_time")
+        if not e.HasField("duration"):
+            raise InvalidInput.at("every event needs a duration", field=f"{where}.duration")
+        duration = span_from_pb(e.duration, f"{where}.duration")
+        if duration <= 0:
+            raise InvalidInput.at("duration must be positive", field=f"{where}.duration")
+        out.append(
+            Event(
+                e.id,
+                instant_from_pb(e.start_time, f"{where}.start_time"),
+                duration,
+                e.asset_id,
+                e.title,
+                kind_from_pb(e.kind, f"{where}.kind"),
+                e.fixed_start,
+                dict(e.metadata),
+            )
+        )
+    return out
+
+
+def event_to_pb(e: Event) -> pb.Event:
+    return pb.Event(
+        id=e.id,
+        start_time=instant_to_pb(e.start_us),
+        duration=span_to_pb(e.duration_us),
+        asset_id=e.asset_id,
+        title=e.title,
+        kind=_KIND_TO_PB[e.kind],
+        fixed_start=e.fixed_start,
+        metadata=dict(e.metadata),
+    )
+
+
+def events_to_pb(events: Iterable[Event]) -> list[pb.Event]:
+    return [event_to_pb(e) for e in events]
+
+
+def rules_from_pb(r: pb.ValidationRules, default_max_findings: int) -> Rules:
+    return Rules(
+        gap_threshold_us=_non_negative(r.gap_threshold, "rules.gap_threshold"),
+        ignore_gaps=r.ignore_gaps,
+        asset_cooldown_us=_non_negative(r.asset_cooldown, "rules.asset_cooldown"),
+        artist_separation_us=_non_negative(r.artist_separation, "rules.artist_separation"),
+        category_separation_us=_non_negative(r.category_separation, "rules.category_separation"),
+        max_findings=r.max_findings if r.max_findings > 0 else default_max_findings,
+    )
+
+
+def _non_negative(d: duration_pb2.Duration, field: str) -> int:
+    us = span_from_pb(d, field)
+    if us < 0:
+        raise InvalidInput.at("must not be negative (0 turns the rule off)", field=field)
+    return us
+
+
+def finding_to_pb(f: Finding) -> pb.Finding:
+    msg = pb.Finding(
+        code=pb.FindingCode.Value(f"FINDING_CODE_{f.code.value}"),
+        severity=pb.Severity.Value(f"SEVERITY_{f.severity.name}"),
+        message=f.message,
+        event_ids=list(f.event_ids),
+    )
+    if f.location is not None:
+        msg.location.CopyFrom(pb.Location(line=f.location.line, column=f.location.column, field=f.location.field))
+    if f.span is not None:
+        msg.span.CopyFrom(window_to_pb(f.span))
+    return msg
+
+
+def finding_from_pb(f: pb.Finding) -> Finding:
+    """For clients and tests that read findings back into the domain."""
+    return Finding(
+        code=FindingCode(pb.FindingCode.Name(f.code).removeprefix("FINDING_CODE_")),
+        severity=Severity[pb.Severity.Name(f.severity).removeprefix("SEVERITY_")],
+        message=f.message,
+        event_ids=tuple(f.event_ids),
+        location=Location(f.location.line, f.location.column, f.location.field) if f.HasField("location") else None,
+        span=Window(instant_from_pb(f.span.start_time, "span"), instant_from_pb(f.span.end_time, "span"))
+        if f.HasField("span")
+        else None,
+    )
+
+
+def summary_to_pb(s: Summary) -> pb.ValidationSummary:
+    msg = pb.ValidationSummary(
+        event_count=s.event_count,
+        error_count=s.error_count,
+        warning_count=s.warning_count,
+        info_count=s.info_count,
+        gap_total=span_to_pb(s.gap_total_us),
+        overlap_total=span_to_pb(s.overlap_total_us),
+        unique_items=[pb.ItemCount(asset_id=a, count=n) for a, n in s.unique_items],
+        findings_truncated=s.findings_truncated,
+    )
+    if s.span is not None:
+        msg.span.CopyFrom(window_to_pb(s.span))
+    return msg
+
+
+def channel_to_pb(c: Channel) -> pb.Channel:
+    msg = pb.Channel(
+        id=c.id,
+        display_name=c.display_name,
+        time_zone=c.time_zone,
+        revision=c.revision,
+        event_count=c.event_count,
+    )
+    if c.update_time_us:
+        msg.update_time.CopyFrom(instant_to_pb(c.update_time_us))
+    return msg
+
+
+def validate_response(
+    findings: Sequence[Finding], summary: Summary, events: Sequence[Event] | None
+) -> spb.ValidateResponse:
+    return spb.ValidateResponse(
+        valid=summary.error_count == 0,
+        findings=[finding_to_pb(f) for f in findings],
+        summary=summary_to_pb(summary),
+        events=events_to_pb(events) if events is not None else [],
+    )
+
+
+def format_from_pb(value: int) -> Format | None:
+    """The document format a request names; None asks for detection."""
+    from scheduleflow.server.formats import Format
+
+    table: dict[int, Format | None] = {
+        pb.DOCUMENT_FORMAT_UNSPECIFIED: None,
+        pb.DOCUMENT_FORMAT_XML: Format.XML,
+        pb.DOCUMENT_FORMAT_JSON: Format.JSON,
+        pb.DOCUMENT_FORMAT_XMLTV: Format.XMLTV,
+    }
+    try:
+        return table[value]
+    except KeyError:
+        raise InvalidInput.at(f"unknown document format {value}", field="document.format") from None
+
+
+def format_to_pb(fmt: Format) -> pb.DocumentFormat.ValueType:
+    return pb.DocumentFormat.Value(f"DOCUMENT_FORMAT_{fmt.name}")

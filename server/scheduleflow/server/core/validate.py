@@ -1,0 +1,478 @@
+"""Validate a schedule: normalise every start to UTC, then check it.
+
+Rules:
+
+1. Input is a sequence of ``InputEvent`` whose start may be an instant or text
+   (any spelling ``timeparse`` reads); output is a ``ValidationReport`` with
+   findings, complete counts and the normalised events sorted by start.
+2. Intervals are half-open: an event ending at 10:00 and one starting at 10:00
+   neither overlap nor leave a gap.
+3. Cost is O(n log n): one sort, then linear sweeps with dictionaries. Nothing
+   compares all pairs, so a million events validate in seconds.
+4. Output is bounded: at most ``max_findings`` findings are kept (the counts in
+   the summary stay complete), and findings that would repeat once per event
+   (timestamps normalised from an offset) are folded into one.
+5. A cooldown or separation is measured start to start: an asset with a
+   3-hour cooldown that starts at 09:00 may start again at 12:00, not before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from scheduleflow.server.core.model import (
+    Event,
+    EventKind,
+    Finding,
+    FindingCode,
+    Location,
+    Severity,
+    Window,
+)
+from scheduleflow.server.core.timeparse import TimestampError, format_duration, format_rfc3339, parse_instant
+
+DEFAULT_MAX_FINDINGS = 1000
+#: How many event ids a folded finding lists before "...and N more".
+_FOLDED_IDS = 10
+
+SEVERITY_OF: Mapping[FindingCode, Severity] = {
+    FindingCode.DUPLICATE_ID: Severity.ERROR,
+    FindingCode.DUPLICATE_ENTRY: Severity.WARNING,
+    FindingCode.INVALID_TIMESTAMP: Severity.ERROR,
+    FindingCode.NONEXISTENT_LOCAL_TIME: Severity.ERROR,
+    FindingCode.AMBIGUOUS_LOCAL_TIME: Severity.ERROR,
+    FindingCode.OVERLAP: Severity.ERROR,
+    FindingCode.GAP: Severity.WARNING,
+    FindingCode.INVALID_DURATION: Severity.ERROR,
+    FindingCode.OUTSIDE_WINDOW: Severity.WARNING,
+    FindingCode.COOLDOWN_BREACH: Severity.WARNING,
+    FindingCode.SEPARATION_BREACH: Severity.WARNING,
+    FindingCode.MISSING_FIELD: Severity.ERROR,
+    FindingCode.NORMALISED_TIMESTAMP: Severity.INFO,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InputEvent:
+    """An event as a caller wrote it: the start may still be text."""
+
+    id: str
+    start: int | str | None
+    duration_us: int | None
+    asset_id: str = ""
+    title: str = ""
+    kind: EventKind = EventKind.PROGRAM
+    fixed_start: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What to check beyond structure. A zero span turns a rule off."""
+
+    gap_threshold_us: int = 0
+    ignore_gaps: bool = False
+    asset_cooldown_us: int = 0
+    artist_separation_us: int = 0
+    category_separation_us: int = 0
+    max_findings: int = DEFAULT_MAX_FINDINGS
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    event_count: int
+    error_count: int
+    warning_count: int
+    info_count: int
+    span: Window | None
+    gap_total_us: int
+    overlap_total_us: int
+    unique_items: tuple[tuple[str, int], ...]
+    findings_truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    findings: tuple[Finding, ...]
+    summary: Summary
+    events: tuple[Event, ...]
+
+    @property
+    def valid(self) -> bool:
+        return self.summary.error_count == 0
+
+
+class _Collector:
+    """Keeps the first ``limit`` findings and counts all of them."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit if limit > 0 else DEFAULT_MAX_FINDINGS
+        self.kept: list[Finding] = []
+        self.counts: Counter[Severity] = Counter()
+
+    def add(
+        self,
+        code: FindingCode,
+        message: str,
+        event_ids: Iterable[str] = (),
+        *,
+        location: Location | None = None,
+        span: Window | None = None,
+        severity: Severity | None = None,
+    ) -> None:
+        sev = severity if severity is not None else SEVERITY_OF[code]
+        self.counts[sev] += 1
+        if len(self.kept) < self.limit:
+            self.kept.append(Finding(code, sev, message, tuple(event_ids), location, span))
+
+    @property
+    def full(self) -> bool:
+        """No more findings will be kept: callers may skip building messages."""
+        return len(self.kept) >= self.limit
+
+    def count(self, code: FindingCode) -> None:
+        """Count a finding that would not be kept anyway."""
+        self.counts[SEVERITY_OF[code]] += 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.add(f.code, f.message, f.event_ids, location=f.location, span=f.span, severity=f.severity)
+
+
+def _t(us: int) -> str:
+    return format_rfc3339(us)
+
+
+def _d(us: int) -> str:
+    return format_duration(us)
+
+
+#: Where an event was written: its Location, or its index in the request.
+_Place = Location | int
+
+
+def _where(location: Location | None, index: int) -> Location:
+    return location if location is not None else Location(field=f"events[{index}]")
+
+
+def _loc(place: _Place) -> Location:
+    return place if isinstance(place, Location) else Location(field=f"events[{place}]")
+
+
+def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector) -> tuple[list[Event], list[_Place]]:
+    """Events with UTC starts; the ones that cannot be placed become findings.
+
+    Locations stay ``None`` unless the caller gave one: building a field path
+    for each of a million events costs more than the rest of normalisation,
+    and only the few events with findings need one (``_where`` makes it then).
+    """
+    events: list[Event] = []
+    locations: list[_Place] = []
+    folded: dict[str, list[str]] = {"local": [], "offset": []}
+    append_event = events.append
+    append_location = locations.append
+    for i, raw in enumerate(inputs):
+        start = raw.start
+        if not raw.id or start is None or raw.duration_us is None:
+            _missing(raw, i, out)
+            continue
+        if isinstance(start, str):
+            try:
+                parsed = parse_instant(start, tz)
+            except TimestampError as exc:
+                out.add(exc.code, f"event {raw.id}: {exc.message}", [raw.id], location=_where(raw.location, i))
+                continue
+            if parsed.spelling != "utc":
+                folded[parsed.spelling].append(raw.id)
+            start = parsed.us
+        append_event(
+            Event(raw.id, start, raw.duration_us, raw.asset_id, raw.title, raw.kind, raw.fixed_start, raw.metadata)
+        )
+        append_location(raw.location if raw.location is not None else i)
+    for spelling, ids in folded.items():
+        if ids:
+            how = f"local time in {tz.key}" if spelling == "local" and tz is not None else "a UTC offset"
+            more = f" and {len(ids) - _FOLDED_IDS} more" if len(ids) > _FOLDED_IDS else ""
+            out.add(
+                FindingCode.NORMALISED_TIMESTAMP,
+                f"{len(ids)} start(s) given as {how} were normalised to UTC: {', '.join(ids[:_FOLDED_IDS])}{more}",
+                ids[:_FOLDED_IDS],
+            )
+    return events, locations
+
+
+def _missing(raw: InputEvent, index: int, out: _Collector) -> None:
+    where = _where(raw.location, index)
+    missing = [
+        name
+        for name, absent in (("id", not raw.id), ("start", raw.start is None), ("duration", raw.duration_us is None))
+        if absent
+    ]
+    label = raw.id or f"#{index}"
+    out.add(
+        FindingCode.MISSING_FIELD,
+        f"event {label} has no {' and no '.join(missing)}: every event needs an id, a start and a duration",
+        [raw.id] if raw.id else [],
+        location=Location(where.line, where.column, f"{where.field}.{missing[0]}" if where.field else ""),
+    )
+
+
+def validate(
+    inputs: Sequence[InputEvent],
+    *,
+    tz: ZoneInfo | None = None,
+    window: Window | None = None,
+    rules: Rules = Rules(),
+    prior_findings: Sequence[Finding] = (),
+) -> ValidationReport:
+    """Check a schedule and return every finding, its summary and the events in UTC.
+
+    ``prior_findings`` are problems found before (e.g. by a document parser that
+    could not place an event); they count like the rest.
+    """
+    out = _Collector(rules.max_findings)
+    out.extend(prior_findings)
+    events, locations = normalise(inputs, tz, out)
+    return _check(events, locations, window, rules, out)
+
+
+def validate_events(
+    events: Sequence[Event],
+    *,
+    locations: Sequence[Location] = (),
+    window: Window | None = None,
+    rules: Rules = Rules(),
+    prior_findings: Sequence[Finding] = (),
+) -> ValidationReport:
+    """Check events whose starts are already in UTC (documents, stored channels)."""
+    out = _Collector(rules.max_findings)
+    out.extend(prior_findings)
+    locs: list[_Place] = list(locations) if locations else list(range(len(events)))
+    return _check(list(events), locs, window, rules, out)
+
+
+def _check(
+    events: list[Event], locations: list[_Place], window: Window | None, rules: Rules, out: _Collector
+) -> ValidationReport:
+    _duplicate_ids(events, locations, out)
+    order = sorted(range(len(events)), key=lambda i: (events[i].start_us, events[i].duration_us, events[i].id))
+    ordered = [events[i] for i in order]
+    placed = _durations(ordered, [locations[i] for i in order], out)
+    _duplicate_entries(placed, out)
+    gap_total, overlap_total = _sweep(placed, window, rules, out)
+    if window is not None:
+        _outside_window(placed, window, out)
+    if rules.asset_cooldown_us > 0:
+        _spacing(placed, lambda e: e.asset_id, rules.asset_cooldown_us, FindingCode.COOLDOWN_BREACH, "asset", out)
+    if rules.artist_separation_us > 0:
+        _spacing(
+            placed,
+            lambda e: e.metadata.get("artist", ""),
+            rules.artist_separation_us,
+            FindingCode.SEPARATION_BREACH,
+            "artist",
+            out,
+        )
+    if rules.category_separation_us > 0:
+        _spacing(
+            placed,
+            lambda e: e.metadata.get("category", ""),
+            rules.category_separation_us,
+            FindingCode.SEPARATION_BREACH,
+            "category",
+            out,
+        )
+    items = Counter(e.asset_id for e in ordered if e.asset_id)
+    unique = tuple(sorted(items.items(), key=lambda kv: (-kv[1], kv[0])))
+    span = Window(placed[0].start_us, max(e.end_us for e in placed)) if placed else None
+    findings = sorted(out.kept, key=_finding_order)
+    summary = Summary(
+        event_count=len(events),
+        error_count=out.counts[Severity.ERROR],
+        warning_count=out.counts[Severity.WARNING],
+        info_count=out.counts[Severity.INFO],
+        span=span,
+        gap_total_us=gap_total,
+        overlap_total_us=overlap_total,
+        unique_items=unique,
+        findings_truncated=sum(out.counts.values()) > len(out.kept),
+    )
+    return ValidationReport(tuple(findings), summary, tuple(ordered))
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str, tuple[str, ...]]:
+    # Findings without a place on the timeline (ids, fields) come first, then by time.
+    start = f.span.start_us if f.span is not None else -(2**63)
+    return (start, -f.severity, f.code.value, f.event_ids)
+
+
+def _duplicate_ids(events: Sequence[Event], locations: Sequence[_Place], out: _Collector) -> None:
+    first: dict[str, int] = {}
+    for i, e in enumerate(events):
+        j = first.setdefault(e.id, i)
+        if j != i:
+            out.add(
+                FindingCode.DUPLICATE_ID,
+                f"event id {e.id!r} is used again (first at {_describe(_loc(locations[j]))}): ids must be unique within a channel",
+                [e.id],
+                location=_loc(locations[i]),
+            )
+
+
+def _describe(loc: Location) -> str:
+    if loc.line:
+        return f"line {loc.line}"
+    return loc.field or "an earlier event"
+
+
+def _durations(ordered: Sequence[Event], locations: Sequence[_Place], out: _Collector) -> list[Event]:
+    placed = []
+    for e, loc in zip(ordered, locations, strict=True):
+        if e.duration_us <= 0:
+            out.add(
+                FindingCode.INVALID_DURATION,
+                f"event {e.id} has duration {_d(e.duration_us)}: a duration must be positive",
+                [e.id],
+                location=_loc(loc),
+                span=Window(e.start_us, e.start_us),
+            )
+        else:
+            placed.append(e)
+    return placed
+
+
+def _duplicate_entries(placed: Sequence[Event], out: _Collector) -> None:
+    # Sorted by start, so equal starts are adjacent; within them group by asset.
+    i = 0
+    while i < len(placed):
+        j = i
+        while j < len(placed) and placed[j].start_us == placed[i].start_us:
+            j += 1
+        if j - i > 1:
+            by_asset: dict[str, list[str]] = {}
+            for e in placed[i:j]:
+                if e.asset_id:
+                    by_asset.setdefault(e.asset_id, []).append(e.id)
+            for asset, ids in by_asset.items():
+                if len(ids) > 1:
+                    out.add(
+                        FindingCode.DUPLICATE_ENTRY,
+                        f"asset {asset!r} is scheduled {len(ids)} times at {_t(placed[i].start_us)}: "
+                        f"remove all but one of {', '.join(ids)}",
+                        ids,
+                        span=Window(placed[i].start_us, placed[i].start_us),
+                    )
+        i = j
+
+
+def _sweep(placed: Sequence[Event], window: Window | None, rules: Rules, out: _Collector) -> tuple[int, int]:
+    """Overlaps and gaps in one pass over events sorted by start.
+
+    ``holder`` is the event whose end is the furthest so far; an event starting
+    before that end overlaps it. Every event that overlaps any other appears in
+    some finding (if a and b overlap and a starts first, either a overlapped an
+    earlier event or a became the holder, and b then meets a or a later holder
+    that itself overlaps a).
+    """
+    gap_total = overlap_total = 0
+    report_gaps = not rules.ignore_gaps
+    threshold = rules.gap_threshold_us
+    if not placed:
+        if window is not None and report_gaps and window.end_us - window.start_us > threshold:
+            _gap(window.start_us, window.end_us, (), out)
+            gap_total = window.end_us - window.start_us
+        return gap_total, 0
+    if window is not None and placed[0].start_us > window.start_us:
+        g = placed[0].start_us - window.start_us
+        gap_total += g
+        if report_gaps and g > threshold:
+            _gap(window.start_us, placed[0].start_us, (placed[0].id,), out)
+    holder = placed[0]
+    max_end = holder.end_us
+    double_until = -(2**63)
+    for e in placed[1:]:
+        if e.start_us < max_end:
+            top = min(e.end_us, max_end)
+            overlap_total += max(0, top - max(e.start_us, double_until))
+            double_until = max(double_until, top)
+            if out.full:
+                out.count(FindingCode.OVERLAP)
+            else:
+                out.add(
+                    FindingCode.OVERLAP,
+                    f"event {e.id} ({_t(e.start_us)}-{_t(e.end_us)}) overlaps event {holder.id} "
+                    f"({_t(holder.start_us)}-{_t(holder.end_us)}) by {_d(top - e.start_us)}: move or shorten one of them",
+                    [holder.id, e.id],
+                    span=Window(e.start_us, top),
+                )
+        elif e.start_us > max_end:
+            g = e.start_us - max_end
+            gap_total += g
+            if report_gaps and g > threshold:
+                _gap(max_end, e.start_us, (holder.id, e.id), out)
+        if e.end_us > max_end:
+            max_end = e.end_us
+            holder = e
+    if window is not None and window.end_us > max_end:
+        g = window.end_us - max_end
+        gap_total += g
+        if report_gaps and g > threshold:
+            _gap(max_end, window.end_us, (holder.id,), out)
+    return gap_total, overlap_total
+
+
+def _gap(start: int, end: int, ids: Sequence[str], out: _Collector) -> None:
+    around = f" between {ids[0]} and {ids[1]}" if len(ids) == 2 else ""
+    out.add(
+        FindingCode.GAP,
+        f"{_d(end - start)} of dead air{around} from {_t(start)} to {_t(end)}: schedule something or filler",
+        ids,
+        span=Window(start, end),
+    )
+
+
+def _outside_window(placed: Sequence[Event], window: Window, out: _Collector) -> None:
+    for e in placed:
+        if e.start_us < window.start_us or e.end_us > window.end_us:
+            out.add(
+                FindingCode.OUTSIDE_WINDOW,
+                f"event {e.id} ({_t(e.start_us)}-{_t(e.end_us)}) lies outside the window "
+                f"{_t(window.start_us)}-{_t(window.end_us)}",
+                [e.id],
+                span=Window(e.start_us, e.end_us),
+            )
+
+
+def _spacing(
+    placed: Sequence[Event],
+    key_of: Callable[[Event], str],
+    min_us: int,
+    code: FindingCode,
+    what: str,
+    out: _Collector,
+) -> None:
+    last: dict[str, Event] = {}
+    for e in placed:
+        key = key_of(e)
+        if not key:
+            continue
+        prev = last.get(key)
+        if prev is not None and e.start_us - prev.start_us < min_us:
+            if out.full:
+                out.count(code)
+                last[key] = e
+                continue
+            since = e.start_us - prev.start_us
+            out.add(
+                code,
+                f"{what} {key!r} airs again {_d(since)} after {prev.id} (event {e.id}); "
+                f"the {'cooldown' if code is FindingCode.COOLDOWN_BREACH else 'separation'} is {_d(min_us)}, "
+                f"so it may start at {_t(prev.start_us + min_us)} at the earliest",
+                [prev.id, e.id],
+                span=Window(prev.start_us, e.start_us),
+            )
+        last[key] = e

@@ -1,0 +1,307 @@
+"""The ScheduleFlowService handlers: thin, and they parse nothing heavy.
+
+Heavy RPCs (Validate, Import, Export, Schedule) are registered with no request
+deserializer and no response serializer: the handler gets the request's raw
+bytes and returns the response's bytes. A small request (at most
+``inline_max_bytes``) runs its job right here on the event loop, because for
+it the trip to a worker costs more CPU than the work (measured in
+``bench/bench_service.py``); a larger one goes to the pool as bytes, untouched
+by the event loop. Only the few header fields a handler needs (a channel id, a
+flag) are read, through "light" message types that skip the payload fields.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError, Message
+
+from scheduleflow.server import convert, jobs
+from scheduleflow.server.config import Config
+from scheduleflow.server.core.errors import InvalidInput, NotFound, NotImplementedYet, Unavailable
+from scheduleflow.server.core.model import ChannelInfo
+from scheduleflow.server.pool import WorkerPool
+from scheduleflow.server.stats import Stats
+from scheduleflow.server.status import to_status
+from scheduleflow.server.store import Store
+from scheduleflow.server.version import VERSION
+from scheduleflow.v1 import service_pb2 as spb
+
+log = logging.getLogger("scheduleflow.service")
+
+SERVICE_NAME = spb.DESCRIPTOR.services_by_name["ScheduleFlowService"].full_name
+
+
+def _light(full: type[Message], keep: set[str]) -> type[Message]:
+    """A message type with only ``keep`` of ``full``'s fields.
+
+    Parsing a request with it reads those fields and skips the rest (events,
+    documents) without building them: for a 60 MB Import the handler learns
+    the channel id in microseconds.
+    """
+    file = descriptor_pb2.FileDescriptorProto()
+    full.DESCRIPTOR.file.CopyToProto(file)
+    light = descriptor_pb2.FileDescriptorProto(
+        name=f"scheduleflow/_light/{full.DESCRIPTOR.name}.proto",
+        package="scheduleflow._light",
+        syntax=file.syntax,
+    )
+    for msg in file.message_type:
+        if msg.name == full.DESCRIPTOR.name:
+            out = light.message_type.add(name=msg.name)
+            for f in msg.field:
+                if f.name in keep and f.type != f.TYPE_MESSAGE:
+                    copy = out.field.add()
+                    copy.CopyFrom(f)
+                    # A scalar of a oneof reads the same as a plain field.
+                    copy.ClearField("oneof_index")
+                    copy.ClearField("proto3_optional")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(light)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"scheduleflow._light.{full.DESCRIPTOR.name}"))
+
+
+_ValidateHeader = _light(spb.ValidateRequest, {"channel_id", "time_zone", "stored"})
+
+
+def _header(light: type[Message], raw: bytes) -> Any:
+    try:
+        return light.FromString(raw)
+    except DecodeError as exc:
+        raise InvalidInput.at(f"the request is not a valid protobuf message: {exc}") from exc
+
+
+Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+class ScheduleFlowService:
+    """The handlers and what they share: config, pool, store, figures."""
+
+    def __init__(self, config: Config, pool: WorkerPool, store: Store, stats: Stats) -> None:
+        self.config = config
+        self.pool = pool
+        self.store = store
+        self.stats = stats
+        self.started = time.time()
+        self.draining = False
+
+    # -- plumbing -----------------------------------------------------------
+
+    def handler(self) -> grpc.GenericRpcHandler:
+        """The generic handler with every method of the service."""
+        raw = {"Validate", "Import", "Export", "Schedule"}
+        methods: dict[str, grpc.RpcMethodHandler] = {}
+        for method in spb.DESCRIPTOR.services_by_name["ScheduleFlowService"].methods:
+            name = method.name
+            fn: Handler = getattr(self, _snake(name))
+            full = f"/{SERVICE_NAME}/{name}"
+            req_cls = message_factory.GetMessageClass(method.input_type)
+            resp_cls = message_factory.GetMessageClass(method.output_type)
+            if method.server_streaming:
+                methods[name] = grpc.unary_stream_rpc_method_handler(
+                    self._instrument_stream(full, fn),
+                    request_deserializer=req_cls.FromString,
+                    response_serializer=resp_cls.SerializeToString,
+                )
+            else:
+                methods[name] = grpc.unary_unary_rpc_method_handler(
+                    self._instrument(full, fn),
+                    request_deserializer=None if name in raw else req_cls.FromString,
+                    response_serializer=None if name in raw else resp_cls.SerializeToString,
+                )
+        return grpc.method_handlers_generic_handler(SERVICE_NAME, methods)
+
+    def _instrument(self, method: str, fn: Handler) -> Handler:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = "OK"
+            try:
+                if self.draining:
+                    raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
+                return await fn(request, context)
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception as exc:
+                status = to_status(exc)
+                code = status.code.name
+                await context.abort_with_status(status)
+            finally:
+                self.stats.record(method, code, time.perf_counter() - started)
+
+        return call
+
+    def _instrument_stream(self, method: str, fn: Handler) -> Any:
+        async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = "OK"
+            self.stats.open_streams += 1
+            try:
+                if self.draining:
+                    raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
+                async for item in fn(request, context):  # type: ignore[attr-defined]
+                    yield item
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception as exc:
+                status = to_status(exc)
+                code = status.code.name
+                await context.abort_with_status(status)
+            finally:
+                self.stats.open_streams -= 1
+                self.stats.record(method, code, time.perf_counter() - started)
+
+        return call
+
+    def _timeout(self, context: grpc.aio.ServicerContext) -> float | None:
+        remaining = context.time_remaining()
+        if remaining is None:
+            return None
+        if remaining <= 0:
+            raise InvalidInput.at("the call's deadline had already passed when it arrived")
+        return float(remaining)
+
+    async def _cpu(self, raw_size: int, context: grpc.aio.ServicerContext, name: str, *args: Any) -> Any:
+        """Run job ``name`` inline when the request is small, else in the pool."""
+        timeout = self._timeout(context)
+        if raw_size <= self.config.inline_max_bytes:
+            self.stats.inline += 1
+            return jobs.run(name, *args)
+        return await self.pool.run(name, *args, timeout=timeout)
+
+    async def _zone_of(self, channel_id: str) -> str:
+        if not channel_id:
+            return ""
+        try:
+            return (await self.store.get_channel(channel_id)).time_zone
+        except NotFound:
+            return ""
+
+    # -- the RPCs -------------------------------------------------------------
+
+    async def validate(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        header = _header(_ValidateHeader, raw)
+        if header.stored:
+            # No payload to skip: the request is small, parse it whole.
+            return await self._validate_stored(spb.ValidateRequest.FromString(raw), context)
+        zone = "" if header.time_zone else await self._zone_of(header.channel_id)
+        result: bytes = await self._cpu(len(raw), context, "validate_inline", raw, self.config.max_findings, zone)
+        return result
+
+    async def _validate_stored(self, req: spb.ValidateRequest, context: grpc.aio.ServicerContext) -> bytes:
+        if not req.channel_id:
+            raise InvalidInput.at("name the channel whose stored schedule to validate", field="channel_id")
+        window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
+        rules = convert.rules_from_pb(req.rules, self.config.max_findings)
+        _, events = await self.store.read_events(req.channel_id, window)
+        # Cost grows with the events read, not with the tiny request.
+        weight = len(events) * 60
+        result: bytes = await self._cpu(weight, context, "validate_stored", events, window, rules, req.return_events)
+        return result
+
+    async def import_(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise NotImplementedYet("Import is not available in this server version yet (issue: documents and storage)")
+
+    async def export(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise NotImplementedYet("Export is not available in this server version yet (issue: documents and storage)")
+
+    async def schedule(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        raise NotImplementedYet("Schedule is not available in this server version yet (issue: schedule generation)")
+
+    async def watch_schedule(self, request: spb.WatchScheduleRequest, context: grpc.aio.ServicerContext) -> Any:
+        raise NotImplementedYet("WatchSchedule is not available in this server version yet (issue: live updates)")
+        yield  # pragma: no cover - makes this an async generator
+
+    async def get_stats(self, request: spb.GetStatsRequest, context: grpc.aio.ServicerContext) -> spb.GetStatsResponse:
+        pool = self.pool.stats()
+        rpcs = []
+        for method, m in sorted(self.stats.methods.items()):
+            rpcs.append(
+                spb.RpcStats(
+                    method=method,
+                    calls=m.calls,
+                    errors=m.errors,
+                    latency_p50=convert.span_to_pb(round(m.latency.percentile(50) * 1e6)),
+                    latency_p90=convert.span_to_pb(round(m.latency.percentile(90) * 1e6)),
+                    latency_p99=convert.span_to_pb(round(m.latency.percentile(99) * 1e6)),
+                    latency_max=convert.span_to_pb(round(m.latency.max_s * 1e6)),
+                    codes=dict(m.codes),
+                )
+            )
+        return spb.GetStatsResponse(
+            version=VERSION,
+            uptime=convert.span_to_pb(round((time.time() - self.started) * 1e6)),
+            start_time=convert.instant_to_pb(round(self.started * 1e6)),
+            pool=spb.PoolStats(
+                size=pool.size,
+                busy=pool.busy,
+                queued=pool.queued,
+                queue_capacity=pool.queue_capacity,
+                completed=pool.completed,
+                failed=pool.failed,
+                rejected=pool.rejected,
+                worker_restarts=pool.worker_restarts,
+                inline=self.stats.inline,
+                dropped=pool.dropped,
+            ),
+            rpcs=rpcs,
+            open_streams=self.stats.open_streams,
+            store=self.store.kind,
+        )
+
+    async def list_channels(
+        self, request: spb.ListChannelsRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ListChannelsResponse:
+        if request.page_size < 0:
+            raise InvalidInput.at("page_size must not be negative", field="page_size")
+        channels, token = await self.store.list_channels(page_size=request.page_size, page_token=request.page_token)
+        return spb.ListChannelsResponse(channels=[convert.channel_to_pb(c) for c in channels], next_page_token=token)
+
+    async def get_channel(self, request: spb.GetChannelRequest, context: grpc.aio.ServicerContext) -> Any:
+        _require(request.channel_id, "channel_id")
+        return convert.channel_to_pb(await self.store.get_channel(request.channel_id))
+
+    async def upsert_channel(self, request: spb.UpsertChannelRequest, context: grpc.aio.ServicerContext) -> Any:
+        c = request.channel
+        _require(c.id, "channel.id")
+        if c.time_zone:
+            jobs.check_zone(c.time_zone, "channel.time_zone")
+        info = ChannelInfo(id=c.id, display_name=c.display_name, time_zone=c.time_zone)
+        return convert.channel_to_pb(await self.store.upsert_channel(info))
+
+    async def delete_channel(
+        self, request: spb.DeleteChannelRequest, context: grpc.aio.ServicerContext
+    ) -> spb.DeleteChannelResponse:
+        _require(request.channel_id, "channel_id")
+        expected = request.expected_revision if request.HasField("expected_revision") else None
+        revision = await self.store.delete_channel(request.channel_id, expected_revision=expected)
+        return spb.DeleteChannelResponse(revision=revision)
+
+    async def list_events(
+        self, request: spb.ListEventsRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ListEventsResponse:
+        _require(request.channel_id, "channel_id")
+        if request.page_size < 0:
+            raise InvalidInput.at("page_size must not be negative", field="page_size")
+        window = convert.window_from_pb(request.window, "window") if request.HasField("window") else None
+        events, token, revision = await self.store.list_events(
+            request.channel_id, window=window, page_size=request.page_size, page_token=request.page_token
+        )
+        return spb.ListEventsResponse(events=convert.events_to_pb(events), next_page_token=token, revision=revision)
+
+
+def _require(value: str, field: str) -> None:
+    if not value:
+        raise InvalidInput.at("this field is required", field=field)
+
+
+def _snake(name: str) -> str:
+    out = "".join("_" + ch.lower() if ch.isupper() else ch for ch in name).lstrip("_")
+    return out + "_" if out in ("import",) else out

@@ -1,0 +1,104 @@
+"""From errors to gRPC statuses with rich details: the one translator.
+
+Expected failures (``ScheduleFlowError``) become the status the gRPC docs
+intend, with ``google.rpc`` details a client can act on: ``BadRequest`` field
+violations for bad input, ``RetryInfo`` when the caller should come back,
+``ErrorInfo`` with a machine-readable reason. Anything else is a bug: it is
+logged with its traceback under a short reference, and the caller gets
+``INTERNAL`` with that reference and no internal text.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from scheduleflow.server.core import errors
+from scheduleflow.server.pool import DeadlineExpired, JobFailed
+
+log = logging.getLogger("scheduleflow.errors")
+
+DOMAIN = "scheduleflow.dev"
+
+_CODES: list[tuple[type[errors.ScheduleFlowError], grpc.StatusCode, str]] = [
+    (errors.InvalidInput, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    (errors.NotFound, grpc.StatusCode.NOT_FOUND, "NOT_FOUND"),
+    (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS, "ALREADY_EXISTS"),
+    (errors.RevisionMismatch, grpc.StatusCode.ABORTED, "REVISION_MISMATCH"),
+    (errors.FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION, "FAILED_PRECONDITION"),
+    (errors.Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED"),
+    (errors.Unavailable, grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE"),
+    (errors.NotImplementedYet, grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED"),
+]
+
+
+def _pack(message: object) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(message)  # type: ignore[arg-type]
+    return packed
+
+
+def _retry(seconds: float) -> any_pb2.Any:
+    whole = int(seconds)
+    return _pack(
+        error_details_pb2.RetryInfo(
+            retry_delay=duration_pb2.Duration(seconds=whole, nanos=int((seconds - whole) * 1e9))
+        )
+    )
+
+
+def to_status(exc: BaseException) -> grpc.Status:
+    """The gRPC status (code, message, details trailer) for ``exc``."""
+    if isinstance(exc, DeadlineExpired):
+        return _status(
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            "the deadline passed before the work could start; give more time or retry",
+        )
+    if isinstance(exc, errors.ScheduleFlowError):
+        for cls, code, reason in _CODES:
+            if isinstance(exc, cls):
+                return _status(code, exc.message, _details(exc, reason))
+    reference = uuid.uuid4().hex[:12]
+    if isinstance(exc, JobFailed):
+        log.error("internal error %s in a worker:\n%s", reference, exc.detail)
+    else:
+        log.error("internal error %s", reference, exc_info=exc)
+    return _status(grpc.StatusCode.INTERNAL, f"internal error (reference {reference}); it has been logged")
+
+
+def _details(exc: errors.ScheduleFlowError, reason: str) -> list[any_pb2.Any]:
+    metadata: dict[str, str] = {}
+    details: list[any_pb2.Any] = []
+    if isinstance(exc, errors.InvalidInput):
+        violations = [
+            error_details_pb2.BadRequest.FieldViolation(field=_field_of(v), description=v.description)
+            for v in exc.violations[:100]
+        ]
+        if violations:
+            details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
+    elif isinstance(exc, errors.RevisionMismatch):
+        metadata = {"expected_revision": str(exc.expected), "actual_revision": str(exc.actual)}
+    elif isinstance(exc, errors.Overloaded | errors.Unavailable):
+        details.append(_retry(exc.retry_after_s))
+    details.insert(0, _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)))
+    return details
+
+
+def _field_of(v: errors.Violation) -> str:
+    """BadRequest names a field; for a place in a document we name line and column."""
+    parts = []
+    if v.where.line:
+        parts.append(f"line {v.where.line}" + (f" column {v.where.column}" if v.where.column else ""))
+    if v.where.field:
+        parts.append(v.where.field)
+    return ": ".join(parts) if parts else "request"
+
+
+def _status(code: grpc.StatusCode, message: str, details: list[any_pb2.Any] | None = None) -> grpc.Status:
+    proto = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=details or [])
+    return rpc_status.to_status(proto)  # type: ignore[no-any-return]
