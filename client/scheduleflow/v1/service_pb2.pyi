@@ -197,7 +197,7 @@ class GetStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class PoolStats(_message.Message):
-    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped")
+    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped", "worker_pids")
     SIZE_FIELD_NUMBER: _ClassVar[int]
     BUSY_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -208,6 +208,7 @@ class PoolStats(_message.Message):
     WORKER_RESTARTS_FIELD_NUMBER: _ClassVar[int]
     INLINE_FIELD_NUMBER: _ClassVar[int]
     DROPPED_FIELD_NUMBER: _ClassVar[int]
+    WORKER_PIDS_FIELD_NUMBER: _ClassVar[int]
     size: int
     busy: int
     queued: int
@@ -218,7 +219,8 @@ class PoolStats(_message.Message):
     worker_restarts: int
     inline: int
     dropped: int
-    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ...) -> None: ...
+    worker_pids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ..., worker_pids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class RpcStats(_message.Message):
     __slots__ = ("method", "calls", "errors", "latency_p50", "latency_p90", "latency_p99", "latency_max", "codes")

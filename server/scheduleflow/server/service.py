@@ -250,6 +250,7 @@ class ScheduleFlowService:
                 worker_restarts=pool.worker_restarts,
                 inline=self.stats.inline,
                 dropped=pool.dropped,
+                worker_pids=[pid for pid in pool.pids if pid],
             ),
             rpcs=rpcs,
             open_streams=self.stats.open_streams,

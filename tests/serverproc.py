@@ -1,0 +1,99 @@
+"""Start the real server as a subprocess on a loopback port, for integration tests and benches."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[str]
+    address: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server and every process under it."""
+        me = psutil.Process(self.process.pid)
+        total = me.memory_info().rss
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def terminate(self, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(timeout)
+        finally:
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+
+
+@contextlib.contextmanager
+def start_server(
+    tmp: Path, *args: str, env: dict[str, str] | None = None, ready_timeout: float = 60
+) -> Iterator[ServerProcess]:
+    """Run ``scheduleflow-server --listen 127.0.0.1:0`` until the block ends (then SIGTERM)."""
+    server = launch(tmp, *args, env=env, ready_timeout=ready_timeout)
+    try:
+        yield server
+    finally:
+        server.terminate()
+
+
+def launch(tmp: Path, *args: str, env: dict[str, str] | None = None, ready_timeout: float = 60) -> ServerProcess:
+    tmp.mkdir(parents=True, exist_ok=True)
+    log_path = tmp / f"server-{time.monotonic_ns()}.log"
+    argv: Sequence[str] = [
+        sys.executable,
+        "-m",
+        "scheduleflow.server.app",
+        "--listen",
+        "127.0.0.1:0",
+        *(() if "--store" in args else ("--store", str(tmp / "store.db"))),
+        *(() if "--workers" in args else ("--workers", "2")),
+        *args,
+    ]
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=log_file, text=True, env={**os.environ, **(env or {})}
+    )
+    log_file.close()
+    assert process.stdout is not None
+    deadline = time.monotonic() + ready_timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.2)
+        if ready:
+            line = process.stdout.readline()
+            if line.startswith("scheduleflow-server listening on "):
+                return ServerProcess(process, line.rsplit(" ", 1)[1].strip(), log_path)
+            if not line and process.poll() is not None:
+                break
+        elif process.poll() is not None:
+            break
+    process.kill()
+    process.wait()
+    process.stdout.close()
+    raise RuntimeError(f"server did not start: {log_path.read_text(errors='replace')}")
