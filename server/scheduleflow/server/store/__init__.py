@@ -1,0 +1,26 @@
+"""Storage: the :class:`Store` port and its adapters.
+
+``port`` holds the protocol and its value types; ``sqlite`` the embedded
+adapter. A PostgreSQL adapter joins them and passes the same contract tests
+(``tests/unit/store``).
+"""
+
+from scheduleflow.server.store.port import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ChangeRecord,
+    CommitResult,
+    ImportMode,
+    Store,
+)
+from scheduleflow.server.store.sqlite import SqliteStore
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "ChangeRecord",
+    "CommitResult",
+    "ImportMode",
+    "SqliteStore",
+    "Store",
+]
