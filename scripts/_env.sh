@@ -1,0 +1,20 @@
+# Shared by scripts/serve and scripts/test: a project-local virtualenv with the
+# project installed (editable), made on first use and refreshed when
+# pyproject.toml changes. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${SCHEDULEFLOW_VENV:-$ROOT/.venv}"
+PY="${PYTHON:-python3}"
+
+ensure_venv() {
+  local extras="$1" stamp="$VENV/.installed-$1"
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  fi
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    echo "installing scheduleflow${extras:+[$extras]} into $VENV ..." >&2
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT${extras:+[$extras]}" 2> >(grep -v "^WARNING: Location" >&2)
+    touch "$stamp"
+  fi
+}
