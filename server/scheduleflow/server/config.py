@@ -102,7 +102,6 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scheduleflow-server",
         description="Serve the ScheduleFlow gRPC API. Every flag can also be set as the environment "
         "variable shown beside it; a flag wins over the environment.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     defaults = Config(workers=1)
     for f in fields(Config):

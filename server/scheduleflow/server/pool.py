@@ -140,7 +140,12 @@ class _Worker:
 
     @property
     def pid(self) -> int:
-        return self.process.pid or 0 if self.process is not None else 0
+        try:
+            return self.process.pid or 0 if self.process is not None else 0
+        except ValueError:
+            # Process closed: the pool has closed, or the feeder thread is between
+            # closing a dead worker and spawning its replacement.
+            return 0
 
     def give(self, job: _Job | None) -> None:
         self.inbox.append(job)
@@ -160,7 +165,15 @@ class _Worker:
     def _run(self, job: _Job) -> None:
         assert self.conn is not None
         try:
-            self.conn.send_bytes(pickle.dumps((job.name, job.args), protocol=pickle.HIGHEST_PROTOCOL))
+            payload = pickle.dumps((job.name, job.args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            # Arguments that cannot cross the pipe are the caller's bug: fail this
+            # job alone; an exception here would end the feeder thread, leaving the
+            # call waiting forever and the worker lost to the pool.
+            self.pool._finished(self, job, error=JobFailed(job.name, traceback.format_exc()))
+            return
+        try:
+            self.conn.send_bytes(payload)
             reply = pickle.loads(self.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             code = self.process.exitcode if self.process is not None else None

@@ -41,18 +41,21 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RFC3339 = re.compile(
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[Tt ](?P<h>\d{2}):(?P<mi>\d{2})"
     r"(?::(?P<s>\d{2})(?:\.(?P<f>\d{1,9}))?)?"
-    r"(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?"
+    r"(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
 )
 _XMLTV = re.compile(
     r"(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?:(?P<mi>\d{2})(?:(?P<s>\d{2}))?)?)?"
-    r"(?:\s*(?P<tz>[+-]\d{4}|Z|UTC|GMT))?"
+    r"(?:\s*(?P<tz>[+-]\d{4}|Z|UTC|GMT))?",
+    re.ASCII,
 )
 _ISO_DURATION = re.compile(
     r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:[.,](?P<f>\d{1,9}))?S)?)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)(?:[.,](?P<f>\d{1,9}))?S)?)?",
+    re.ASCII,
 )
-_CLOCK_DURATION = re.compile(r"(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<f>\d{1,9}))?")
-_SECONDS = re.compile(r"(?P<s>\d+)(?:\.(?P<f>\d{1,9}))?")
+_CLOCK_DURATION = re.compile(r"(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2})(?:\.(?P<f>\d{1,9}))?", re.ASCII)
+_SECONDS = re.compile(r"(?P<s>\d+)(?:\.(?P<f>\d{1,9}))?", re.ASCII)
 
 
 class TimestampError(ValueError):
@@ -119,13 +122,9 @@ def _offset_minutes(tz: str, text: str) -> int:
     return sign * (hours * 60 + minutes)
 
 
-def _to_us(naive: datetime, offset_min: int) -> int:
+def _to_us(naive: datetime, offset_s: int) -> int:
     delta = naive.replace(tzinfo=UTC) - _EPOCH
-    us = (
-        (delta.days * 86_400 + delta.seconds) * MICROS_PER_SECOND
-        + delta.microseconds
-        - offset_min * 60 * MICROS_PER_SECOND
-    )
+    us = (delta.days * 86_400 + delta.seconds) * MICROS_PER_SECOND + delta.microseconds - offset_s * MICROS_PER_SECOND
     if not MIN_INSTANT_US <= us <= MAX_INSTANT_US:
         raise TimestampError("instant lies outside years 0001-9999 once normalised to UTC")
     return us
@@ -152,7 +151,9 @@ def local_to_us(naive: datetime, tz: ZoneInfo, text: str = "") -> int:
             f"give an offset to say which: {_fmt_off(off0)} (first) or {_fmt_off(off1)} (second)",
             FindingCode.AMBIGUOUS_LOCAL_TIME,
         )
-    return _to_us(naive, int(off0.total_seconds()) // 60)
+    # Whole seconds, not minutes: before standard time, zones ran on local mean
+    # time (Europe/London -0:01:15 until 1847), and truncating it would be wrong.
+    return _to_us(naive, int(off0.total_seconds()))
 
 
 def _fmt_off(off: timedelta) -> str:
@@ -197,7 +198,7 @@ def _from_match(m: re.Match[str], s: str, tz: ZoneInfo | None, *, local_ok: bool
             return ParsedInstant(_to_us(naive, 0), "utc")
         return ParsedInstant(local_to_us(naive, tz, s), "local")
     offset = _offset_minutes(g["tz"], s)
-    return ParsedInstant(_to_us(naive, offset), "utc" if offset == 0 else "offset")
+    return ParsedInstant(_to_us(naive, offset * 60), "utc" if offset == 0 else "offset")
 
 
 def parse_duration(text: str | float) -> int:
@@ -283,7 +284,8 @@ def to_datetime(us: int, tz: ZoneInfo | None = None) -> datetime:
 def format_rfc3339(us: int, tz: ZoneInfo | None = None) -> str:
     """RFC 3339 with 'Z' (or the zone's offset at that instant), fraction only when needed."""
     dt = to_datetime(us, tz)
-    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime's %Y: glibc does not pad years before 1000 to four digits.
+    base = f"{dt.year:04d}" + dt.strftime("-%m-%dT%H:%M:%S")
     if dt.microsecond:
         base += f".{dt.microsecond:06d}".rstrip("0")
     off = dt.utcoffset()
@@ -296,4 +298,4 @@ def format_xmltv(us: int, tz: ZoneInfo | None = None) -> str:
     """XMLTV 'YYYYMMDDhhmmss +zzzz' (seconds precision, as the format has)."""
     dt = to_datetime(us, tz)
     off = dt.utcoffset() or timedelta(0)
-    return dt.strftime("%Y%m%d%H%M%S") + " " + _fmt_off(off).replace(":", "")
+    return f"{dt.year:04d}" + dt.strftime("%m%d%H%M%S") + " " + _fmt_off(off).replace(":", "")

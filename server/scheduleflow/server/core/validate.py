@@ -382,9 +382,11 @@ def _sweep(placed: Sequence[Event], window: Window | None, rules: Rules, out: _C
     report_gaps = not rules.ignore_gaps
     threshold = rules.gap_threshold_us
     if not placed:
-        if window is not None and report_gaps and window.end_us - window.start_us > threshold:
-            _gap(window.start_us, window.end_us, (), out)
+        if window is not None:
+            # Dead air counts whether or not it is long enough to report, as below.
             gap_total = window.end_us - window.start_us
+            if report_gaps and gap_total > threshold:
+                _gap(window.start_us, window.end_us, (), out)
         return gap_total, 0
     if window is not None and placed[0].start_us > window.start_us:
         g = placed[0].start_us - window.start_us

@@ -1,0 +1,256 @@
+"""Between protobuf messages and the domain: checked on the way in, exact both ways."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf import duration_pb2, timestamp_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduleflow.server import convert
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.model import (
+    MAX_DURATION_US,
+    MAX_INSTANT_US,
+    MIN_INSTANT_US,
+    Event,
+    EventKind,
+    Finding,
+    FindingCode,
+    Location,
+    Severity,
+    Window,
+)
+from scheduleflow.v1 import schedule_pb2 as pb
+from tests.unit.core._core_helpers import HOUR, MINUTE, SECOND, utc_us
+
+PROPERTY = settings(max_examples=100, deadline=None)
+
+#: Timestamp seconds of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59Z.
+MIN_SECONDS = -62_135_596_800
+MAX_SECONDS = 253_402_300_799
+
+
+def _field_of(err: InvalidInput) -> str:
+    [violation] = err.violations
+    return violation.where.field
+
+
+# -- Timestamp ---------------------------------------------------------------
+
+
+def test_timestamp_becomes_microseconds_dropping_nanoseconds_below_one() -> None:
+    ts = timestamp_pb2.Timestamp(seconds=1_763_803_800, nanos=123_456_999)
+    assert convert.instant_from_pb(ts, "start_time") == utc_us(2025, 11, 22, 9, 30, 0, 123_456)
+
+
+@pytest.mark.parametrize("nanos", [-1, 1_000_000_000])
+def test_timestamp_nanos_out_of_range_is_invalid_at_the_nanos_field(nanos: int) -> None:
+    ts = timestamp_pb2.Timestamp(seconds=0, nanos=nanos)
+    with pytest.raises(InvalidInput, match=f"nanos {nanos} is out of range") as caught:
+        convert.instant_from_pb(ts, "events[2].start_time")
+    assert _field_of(caught.value) == "events[2].start_time.nanos"
+
+
+@pytest.mark.parametrize("seconds", [MIN_SECONDS - 1, MAX_SECONDS + 1])
+def test_timestamp_outside_years_0001_to_9999_is_invalid_at_its_field(seconds: int) -> None:
+    with pytest.raises(InvalidInput, match="outside years 0001-9999") as caught:
+        convert.instant_from_pb(timestamp_pb2.Timestamp(seconds=seconds), "window.end_time")
+    assert _field_of(caught.value) == "window.end_time"
+
+
+def test_first_and_last_timestamps_are_accepted() -> None:
+    assert convert.instant_from_pb(timestamp_pb2.Timestamp(seconds=MIN_SECONDS), "t") == MIN_INSTANT_US
+    last = timestamp_pb2.Timestamp(seconds=MAX_SECONDS, nanos=999_999_999)
+    assert convert.instant_from_pb(last, "t") == MAX_INSTANT_US
+
+
+def test_instant_before_1970_becomes_negative_seconds_and_positive_nanos() -> None:
+    assert convert.instant_to_pb(-1) == timestamp_pb2.Timestamp(seconds=-1, nanos=999_999_000)
+
+
+@PROPERTY
+@given(st.integers(MIN_INSTANT_US, MAX_INSTANT_US))
+def test_instant_round_trips_through_timestamp(us: int) -> None:
+    assert convert.instant_from_pb(convert.instant_to_pb(us), "t") == us
+
+
+# -- Duration ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "nanos", "us"),
+    [(90, 0, 90 * SECOND), (1, 500_000_000, 1_500_000), (-1, -500_000_000, -1_500_000), (0, -1_000, -1), (0, 0, 0)],
+)
+def test_duration_becomes_signed_microseconds(seconds: int, nanos: int, us: int) -> None:
+    assert convert.span_from_pb(duration_pb2.Duration(seconds=seconds, nanos=nanos), "d") == us
+
+
+@pytest.mark.parametrize(("seconds", "nanos"), [(1, -1), (-1, 1), (0, 1_000_000_000), (0, -1_000_000_000)])
+def test_duration_with_mixed_signs_or_nanos_out_of_range_is_invalid(seconds: int, nanos: int) -> None:
+    with pytest.raises(InvalidInput, match="out of range or has the wrong sign") as caught:
+        convert.span_from_pb(duration_pb2.Duration(seconds=seconds, nanos=nanos), "events[0].duration")
+    assert _field_of(caught.value) == "events[0].duration.nanos"
+
+
+@pytest.mark.parametrize("seconds", [366 * 86_400 + 1, -(366 * 86_400 + 1)])
+def test_duration_longer_than_366_days_is_invalid(seconds: int) -> None:
+    with pytest.raises(InvalidInput, match="366 days") as caught:
+        convert.span_from_pb(duration_pb2.Duration(seconds=seconds), "rules.asset_cooldown")
+    assert _field_of(caught.value) == "rules.asset_cooldown"
+
+
+def test_negative_span_keeps_one_sign_in_the_duration() -> None:
+    assert convert.span_to_pb(-1_500_000) == duration_pb2.Duration(seconds=-1, nanos=-500_000_000)
+
+
+@PROPERTY
+@given(st.integers(-MAX_DURATION_US, MAX_DURATION_US))
+def test_span_round_trips_through_duration(us: int) -> None:
+    assert convert.span_from_pb(convert.span_to_pb(us), "d") == us
+
+
+# -- windows and rules -------------------------------------------------------
+
+
+def test_window_must_end_after_it_starts() -> None:
+    ts = timestamp_pb2.Timestamp(seconds=100)
+    with pytest.raises(InvalidInput) as caught:
+        convert.window_from_pb(pb.TimeWindow(start_time=ts, end_time=ts), "window")
+    assert _field_of(caught.value) == "window.end_time"
+
+
+def test_window_needs_both_ends() -> None:
+    with pytest.raises(InvalidInput, match="both start_time and end_time"):
+        convert.window_from_pb(pb.TimeWindow(start_time=timestamp_pb2.Timestamp(seconds=1)), "window")
+
+
+def test_window_round_trips() -> None:
+    window = Window(utc_us(2025, 11, 22), utc_us(2025, 11, 23))
+    assert convert.window_from_pb(convert.window_to_pb(window), "window") == window
+
+
+def test_rules_convert_spans_and_fall_back_to_the_default_max_findings() -> None:
+    rules = convert.rules_from_pb(
+        pb.ValidationRules(gap_threshold=duration_pb2.Duration(seconds=300), ignore_gaps=True), 250
+    )
+    assert rules.gap_threshold_us == 5 * MINUTE
+    assert rules.ignore_gaps
+    assert rules.max_findings == 250
+
+
+def test_negative_rule_span_is_invalid_at_its_field() -> None:
+    with pytest.raises(InvalidInput, match="must not be negative") as caught:
+        convert.rules_from_pb(pb.ValidationRules(artist_separation=duration_pb2.Duration(seconds=-60)), 100)
+    assert _field_of(caught.value) == "rules.artist_separation"
+
+
+# -- events ------------------------------------------------------------------
+
+_TEXT = st.text(max_size=12)
+_EVENTS = st.builds(
+    Event,
+    id=st.text(min_size=1, max_size=12),
+    start_us=st.integers(MIN_INSTANT_US, MAX_INSTANT_US),
+    duration_us=st.integers(1, MAX_DURATION_US),
+    asset_id=_TEXT,
+    title=_TEXT,
+    kind=st.sampled_from(EventKind),
+    fixed_start=st.booleans(),
+    metadata=st.dictionaries(_TEXT, _TEXT, max_size=3),
+)
+
+
+@PROPERTY
+@given(st.lists(_EVENTS, max_size=5))
+def test_events_round_trip_through_protobuf(events: list[Event]) -> None:
+    assert convert.events_from_pb(convert.events_to_pb(events)) == events
+
+
+def test_unspecified_event_kind_reads_as_program() -> None:
+    msg = pb.Event(id="a", start_time=timestamp_pb2.Timestamp(seconds=0), duration=duration_pb2.Duration(seconds=1))
+    [event] = convert.events_from_pb([msg])
+    assert event.kind is EventKind.PROGRAM
+
+
+def test_unknown_event_kind_is_invalid_at_its_field() -> None:
+    msg = pb.Event(id="a", start_time=timestamp_pb2.Timestamp(seconds=0), duration=duration_pb2.Duration(seconds=1))
+    msg.kind = 99  # type: ignore[assignment]  # open enum: unknown values arrive from newer clients
+    with pytest.raises(InvalidInput, match="unknown event kind 99") as caught:
+        convert.events_from_pb([msg], "events.events")
+    assert _field_of(caught.value) == "events.events[0].kind"
+
+
+@pytest.mark.parametrize(
+    ("msg", "field"),
+    [
+        (pb.Event(start_time=timestamp_pb2.Timestamp(), duration=duration_pb2.Duration(seconds=1)), "events[0].id"),
+        (
+            pb.Event(id="a", start_text="2025-11-22T09:30:00Z", duration=duration_pb2.Duration(seconds=1)),
+            "events[0].start_time",
+        ),
+        (pb.Event(id="a", start_time=timestamp_pb2.Timestamp()), "events[0].duration"),
+        (
+            pb.Event(id="a", start_time=timestamp_pb2.Timestamp(), duration=duration_pb2.Duration()),
+            "events[0].duration",
+        ),
+    ],
+)
+def test_placed_events_need_an_id_an_instant_and_a_positive_duration(msg: pb.Event, field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        convert.events_from_pb([msg])
+    assert _field_of(caught.value) == field
+
+
+def test_input_event_keeps_a_text_start_for_validate_to_read() -> None:
+    msg = pb.Event(id="a", start_text="20251122093000 +0100", duration=duration_pb2.Duration(seconds=-60))
+    [event] = convert.input_events_from_pb([msg], "events.events")
+    assert event.start == "20251122093000 +0100"
+    assert event.duration_us == -MINUTE  # Validate reports it; conversion does not drop it
+    assert event.location == Location(field="events.events[0]")
+
+
+def test_input_event_reads_an_instant_start() -> None:
+    msg = pb.Event(
+        id="a", start_time=timestamp_pb2.Timestamp(seconds=1_763_803_800), duration=duration_pb2.Duration(seconds=3600)
+    )
+    [event] = convert.input_events_from_pb([msg])
+    assert event.start == utc_us(2025, 11, 22, 9, 30)
+    assert event.duration_us == HOUR
+
+
+def test_input_event_without_start_or_duration_leaves_them_missing() -> None:
+    [event] = convert.input_events_from_pb([pb.Event(id="a")])
+    assert event.start is None
+    assert event.duration_us is None
+
+
+# -- findings and summaries --------------------------------------------------
+
+_FINDINGS = st.builds(
+    Finding,
+    code=st.sampled_from(FindingCode),
+    severity=st.sampled_from(Severity),
+    message=_TEXT,
+    event_ids=st.lists(st.text(min_size=1, max_size=6), max_size=3).map(tuple),
+    location=st.none() | st.builds(Location, st.integers(0, 10**6), st.integers(0, 10**4), _TEXT),
+    span=st.none()
+    | st.tuples(st.integers(MIN_INSTANT_US, MAX_INSTANT_US), st.integers(MIN_INSTANT_US, MAX_INSTANT_US)).map(
+        lambda t: Window(min(t), max(t))
+    ),
+)
+
+
+@PROPERTY
+@given(_FINDINGS)
+def test_findings_round_trip_through_protobuf(finding: Finding) -> None:
+    assert convert.finding_from_pb(convert.finding_to_pb(finding)) == finding
+
+
+def test_finding_codes_map_to_the_proto_enum_by_name() -> None:
+    finding = Finding(FindingCode.SEPARATION_BREACH, Severity.WARNING, "m", ("a", "b"))
+    msg = convert.finding_to_pb(finding)
+    assert msg.code == pb.FINDING_CODE_SEPARATION_BREACH
+    assert msg.severity == pb.SEVERITY_WARNING
+    assert not msg.HasField("location")
+    assert not msg.HasField("span")
