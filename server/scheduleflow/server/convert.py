@@ -88,7 +88,8 @@ _KIND_FROM_PB = {
     pb.EVENT_KIND_UNSPECIFIED: EventKind.PROGRAM,
     **{pb.EventKind.Value(f"EVENT_KIND_{k.value}"): k for k in EventKind},
 }
-_KIND_TO_PB = {k: pb.EventKind.Value(f"EVENT_KIND_{k.value}") for k in EventKind}
+# By name: the generated constructors take enum names as well as numbers.
+_KIND_TO_PB = {k: f"EVENT_KIND_{k.value}" for k in EventKind}
 
 
 def kind_from_pb(value: int, field: str) -> EventKind:
@@ -193,8 +194,8 @@ def _non_negative(d: duration_pb2.Duration, field: str) -> int:
 
 def finding_to_pb(f: Finding) -> pb.Finding:
     msg = pb.Finding(
-        code=pb.FindingCode.Value(f"FINDING_CODE_{f.code.value}"),
-        severity=pb.Severity.Value(f"SEVERITY_{f.severity.name}"),
+        code=f"FINDING_CODE_{f.code.value}",
+        severity=f"SEVERITY_{f.severity.name}",
         message=f.message,
         event_ids=list(f.event_ids),
     )
@@ -275,5 +276,6 @@ def format_from_pb(value: int) -> Format | None:
         raise InvalidInput.at(f"unknown document format {value}", field="document.format") from None
 
 
-def format_to_pb(fmt: Format) -> pb.DocumentFormat.ValueType:
-    return pb.DocumentFormat.Value(f"DOCUMENT_FORMAT_{fmt.name}")
+def format_to_pb(fmt: Format) -> str:
+    """The proto enum name of ``fmt`` (constructors accept names)."""
+    return f"DOCUMENT_FORMAT_{fmt.name}"

@@ -8,16 +8,20 @@ response). The server decides per call whether a job runs on the event loop
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from google.protobuf.message import DecodeError
 
 from scheduleflow.server import convert
 from scheduleflow.server.core import timeparse
-from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.model import Event, Window
+from scheduleflow.server.core.errors import InvalidInput, Violation
+from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
 from scheduleflow.server.core.validate import Rules, validate, validate_events
+from scheduleflow.server.store.port import ImportMode
 from scheduleflow.v1 import service_pb2 as spb
 
 
@@ -28,7 +32,7 @@ def _parse(message_type: type[Any], raw: bytes) -> Any:
         raise InvalidInput.at(f"the request is not a valid {message_type.DESCRIPTOR.full_name}: {exc}") from exc
 
 
-def check_zone(name: str, field: str) -> timeparse.ZoneInfo | None:
+def check_zone(name: str, field: str) -> ZoneInfo | None:
     if not name:
         return None
     try:
@@ -73,6 +77,108 @@ def validate_stored(events: list[Event], window: Window | None, rules: Rules, re
     ).SerializeToString()
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedImport:
+    """A parsed, validated import, ready for the store to commit."""
+
+    channel_id: str
+    channel: ChannelInfo
+    events: tuple[Event, ...]
+    window: Window
+    mode: ImportMode
+    dry_run: bool
+    expected_revision: int | None
+    idempotency_key: str
+    fingerprint: str
+    findings: tuple[Finding, ...]
+
+
+_IMPORT_MODES = {
+    spb.IMPORT_MODE_UNSPECIFIED: ImportMode.REPLACE_WINDOW,
+    spb.IMPORT_MODE_REPLACE_WINDOW: ImportMode.REPLACE_WINDOW,
+    spb.IMPORT_MODE_REPLACE_ALL: ImportMode.REPLACE_ALL,
+    spb.IMPORT_MODE_MERGE: ImportMode.MERGE,
+}
+
+
+def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> PreparedImport:
+    """Parse an ImportRequest and its document, validate it, and say what to commit.
+
+    A document with error findings is refused whole (``InvalidInput`` listing
+    them with their places); warnings travel with the result.
+    """
+    from scheduleflow.server.formats import parse_document
+
+    req: spb.ImportRequest = _parse(spb.ImportRequest, raw)
+    if not req.document.content:
+        raise InvalidInput.at("the document is empty: send its bytes in document.content", field="document.content")
+    try:
+        mode = _IMPORT_MODES[req.mode]
+    except KeyError:
+        raise InvalidInput.at(f"unknown import mode {req.mode}", field="mode") from None
+    rules = convert.rules_from_pb(req.rules, default_max_findings)
+    doc = parse_document(
+        req.document.content,
+        convert.format_from_pb(req.document.format),
+        default_zone=channel_zone or "UTC",
+        channel_id=req.channel_id,
+    )
+    named = doc.channels[0] if doc.channels else ChannelInfo()
+    channel_id = req.channel_id or named.id
+    if not channel_id:
+        raise InvalidInput.at("name the channel to import into: the document does not", field="channel_id")
+    report = validate_events(doc.events, locations=doc.locations, rules=rules, prior_findings=doc.findings)
+    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    if report.summary.error_count:
+        violations = [
+            Violation(f.location or Location(field=f"event {', '.join(f.event_ids)}"), f"{f.code.value}: {f.message}")
+            for f in errors
+        ]
+        first = violations[0].describe() if violations else ""
+        raise InvalidInput(
+            f"the document has {report.summary.error_count} error(s) and was not imported; first: {first}", violations
+        )
+    events = report.events
+    # An empty document replaces nothing: an empty window overlaps no event.
+    window = Window(events[0].start_us, max(e.end_us for e in events)) if events else Window(0, 0)
+    fingerprint = hashlib.sha256(
+        b"\0".join([req.document.content, channel_id.encode(), str(mode).encode(), str(req.document.format).encode()])
+    ).hexdigest()
+    return PreparedImport(
+        channel_id=channel_id,
+        channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
+        events=events,
+        window=window,
+        mode=mode,
+        dry_run=req.dry_run,
+        expected_revision=req.expected_revision if req.HasField("expected_revision") else None,
+        idempotency_key=req.idempotency_key,
+        fingerprint=fingerprint,
+        findings=report.findings,
+    )
+
+
+def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty: bool) -> bytes:
+    """An ExportResponse, serialized, for ``events`` of ``channel``."""
+    from scheduleflow.server.formats import CONTENT_TYPES, Format, render_document
+
+    fmt = convert.format_from_pb(fmt_value) or Format.XML
+    content = render_document(
+        fmt,
+        ChannelInfo(id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone),
+        events,
+        revision=channel.revision,
+        pretty=pretty,
+    )
+    return spb.ExportResponse(
+        format=convert.format_to_pb(fmt),
+        content=content,
+        revision=channel.revision,
+        event_count=len(events),
+        content_type=CONTENT_TYPES[fmt],
+    ).SerializeToString()
+
+
 def echo(value: Any) -> Any:
     """Returns its argument: lets tests and the benchmark measure the pool hop alone."""
     return value
@@ -89,6 +195,8 @@ def sleep(seconds: float) -> float:
 JOBS: dict[str, Callable[..., Any]] = {
     "validate_inline": validate_inline,
     "validate_stored": validate_stored,
+    "prepare_import": prepare_import,
+    "render_export": render_export,
     "echo": echo,
     "sleep": sleep,
 }

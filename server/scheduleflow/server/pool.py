@@ -238,6 +238,7 @@ class WorkerPool:
             raise ValueError("a pool needs at least one worker and a non-negative capacity")
         self.size = size
         self.capacity = capacity
+        ctx: Any
         if start_method == "forkserver":
             ctx = multiprocessing.get_context("forkserver")
             # Import the job modules once in the fork server, not in every worker.
@@ -264,8 +265,13 @@ class WorkerPool:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._workers = [_Worker(self, i) for i in range(self.size)]
+
         # Starting processes blocks (the fork server answers over a socket).
-        await asyncio.to_thread(lambda: [w.spawn() for w in self._workers])
+        def spawn_all() -> None:
+            for w in self._workers:
+                w.spawn()
+
+        await asyncio.to_thread(spawn_all)
         for w in self._workers:
             w.thread.start()
         self._idle = list(self._workers)
@@ -278,7 +284,12 @@ class WorkerPool:
                 job.future.set_exception(Unavailable("the server is shutting down: retry on another replica"))
         for w in self._workers:
             w.give(None)
-        await asyncio.to_thread(lambda: [w.thread.join(timeout=10) for w in self._workers])
+
+        def join_all() -> None:
+            for w in self._workers:
+                w.thread.join(timeout=10)
+
+        await asyncio.to_thread(join_all)
 
     def stats(self) -> PoolStats:
         return PoolStats(

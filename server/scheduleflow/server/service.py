@@ -29,7 +29,7 @@ from scheduleflow.server.core.model import ChannelInfo
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
-from scheduleflow.server.store import Store
+from scheduleflow.server.store import ChangeRecord, Store
 from scheduleflow.server.version import VERSION
 from scheduleflow.v1 import service_pb2 as spb
 
@@ -68,6 +68,7 @@ def _light(full: type[Message], keep: set[str]) -> type[Message]:
 
 
 _ValidateHeader = _light(spb.ValidateRequest, {"channel_id", "time_zone", "stored"})
+_ImportHeader = _light(spb.ImportRequest, {"channel_id"})
 
 
 def _header(light: type[Message], raw: bytes) -> Any:
@@ -90,6 +91,8 @@ class ScheduleFlowService:
         self.stats = stats
         self.started = time.time()
         self.draining = False
+        #: Called with every committed ChangeRecord (the update hub subscribes here).
+        self.on_change: Callable[[ChangeRecord], None] = lambda change: None
 
     # -- plumbing -----------------------------------------------------------
 
@@ -207,17 +210,53 @@ class ScheduleFlowService:
         return result
 
     async def import_(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        raise NotImplementedYet("Import is not available in this server version yet (issue: documents and storage)")
+        header = _header(_ImportHeader, raw)
+        zone = await self._zone_of(header.channel_id)
+        prepared: jobs.PreparedImport = await self._cpu(
+            len(raw), context, "prepare_import", raw, zone, self.config.max_findings
+        )
+        result = await self.store.commit_events(
+            prepared.channel_id,
+            prepared.events,
+            mode=prepared.mode,
+            window=prepared.window,
+            channel=prepared.channel,
+            expected_revision=prepared.expected_revision,
+            dry_run=prepared.dry_run,
+            idempotency_key=prepared.idempotency_key,
+            fingerprint=prepared.fingerprint,
+        )
+        if result.change is not None:
+            self.on_change(result.change)
+        return spb.ImportResponse(
+            channel_id=result.channel.id,
+            revision=result.channel.revision,
+            added=result.added,
+            updated=result.updated,
+            removed=result.removed,
+            unchanged=result.unchanged,
+            findings=[convert.finding_to_pb(f) for f in prepared.findings],
+            dry_run=result.dry_run,
+            replayed=result.replayed,
+        ).SerializeToString()
 
     async def export(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        raise NotImplementedYet("Export is not available in this server version yet (issue: documents and storage)")
+        req = spb.ExportRequest.FromString(raw)
+        _require(req.channel_id, "channel_id")
+        window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
+        convert.format_from_pb(req.format)  # refuse an unknown format before reading anything
+        channel, events = await self.store.read_events(req.channel_id, window)
+        result: bytes = await self._cpu(
+            len(events) * 60, context, "render_export", req.format, channel, events, req.pretty
+        )
+        return result
 
     async def schedule(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
         raise NotImplementedYet("Schedule is not available in this server version yet (issue: schedule generation)")
 
     async def watch_schedule(self, request: spb.WatchScheduleRequest, context: grpc.aio.ServicerContext) -> Any:
         raise NotImplementedYet("WatchSchedule is not available in this server version yet (issue: live updates)")
-        yield  # pragma: no cover - makes this an async generator
+        yield  # type: ignore[unreachable]  # makes this an async generator
 
     async def get_stats(self, request: spb.GetStatsRequest, context: grpc.aio.ServicerContext) -> spb.GetStatsResponse:
         pool = self.pool.stats()

@@ -15,6 +15,7 @@ import uuid
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -37,9 +38,9 @@ _CODES: list[tuple[type[errors.ScheduleFlowError], grpc.StatusCode, str]] = [
 ]
 
 
-def _pack(message: object) -> any_pb2.Any:
+def _pack(message: Message) -> any_pb2.Any:
     packed = any_pb2.Any()
-    packed.Pack(message)  # type: ignore[arg-type]
+    packed.Pack(message)
     return packed
 
 
@@ -101,4 +102,5 @@ def _field_of(v: errors.Violation) -> str:
 
 def _status(code: grpc.StatusCode, message: str, details: list[any_pb2.Any] | None = None) -> grpc.Status:
     proto = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=details or [])
-    return rpc_status.to_status(proto)  # type: ignore[no-any-return]
+    status: grpc.Status = rpc_status.to_status(proto)
+    return status
