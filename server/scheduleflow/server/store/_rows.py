@@ -1,0 +1,129 @@
+"""Events as database rows and change-log payloads; shared by every adapter.
+
+Rules:
+
+1. An event's row is the canonical form it is compared in: two events are the
+   same when their rows are equal. Metadata is JSON with sorted keys, so equal
+   dicts give equal text whatever their insertion order or ``Mapping`` type.
+2. The change-log payload keeps whole events (a watcher is fed from it alone)
+   as compact arrays, zlib-compressed: a 250,000-event import is ~30 MB of JSON
+   and ~7x less compressed, for ~0.2 s at level 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from scheduleflow.server.core.model import Event, EventKind
+
+#: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json)
+EventRow = tuple[str, int, int, int, str, str, str, int, str]
+
+_EMPTY_METADATA = "{}"
+_PAYLOAD_FORMAT = 1  # bumped if the payload layout ever changes
+_COMPRESS_LEVEL = 1  # speed over ratio: the payload is written inside the commit
+_CHUNK = 4096  # events encoded per step, so a payload never exists uncompressed in full
+# One shared string per kind rather than a fresh copy in every row.
+_KIND_TEXT: dict[object, str] = {kind: kind.value for kind in EventKind}
+
+
+# Built once: json.dumps() with any non-default option builds a new encoder per
+# call, which was a third of the cost of turning 250,000 events into rows.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def metadata_json(metadata: Mapping[str, str]) -> str:
+    """Canonical JSON text of an event's metadata."""
+    if not metadata:
+        return _EMPTY_METADATA
+    return _canonical(metadata if type(metadata) is dict else dict(metadata))
+
+
+def event_row(event: Event) -> EventRow:
+    """The row of ``event`` (see the module's rule 1)."""
+    return (
+        event.id,
+        event.start_us,
+        event.duration_us,
+        event.start_us + event.duration_us,
+        event.asset_id,
+        event.title,
+        _KIND_TEXT.get(event.kind) or str(event.kind),
+        1 if event.fixed_start else 0,
+        metadata_json(event.metadata),
+    )
+
+
+def row_event(
+    event_id: str,
+    start_us: int,
+    duration_us: int,
+    asset_id: str,
+    title: str,
+    kind: str,
+    fixed_start: int,
+    metadata: str,
+) -> Event:
+    """The event stored as these columns (``end_us`` is derived, so not taken)."""
+    return Event(
+        id=event_id,
+        start_us=start_us,
+        duration_us=duration_us,
+        asset_id=asset_id,
+        title=title,
+        kind=EventKind(kind),
+        fixed_start=bool(fixed_start),
+        metadata={} if metadata == _EMPTY_METADATA else json.loads(metadata),
+    )
+
+
+def _unpacked(row: list[Any]) -> Event:
+    event_id, start_us, duration_us, _end_us, asset_id, title, kind, fixed_start, metadata = row
+    return row_event(event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata)
+
+
+def encode_change(added: Iterable[EventRow], updated: Iterable[EventRow], removed_ids: Iterable[str]) -> bytes:
+    """The change-log payload of one revision: the rows as they are (tuples
+    encode as arrays, so no per-event repacking), compressed as they are
+    encoded (a 250,000-event payload is never 30 MB of text at once)."""
+    packer = zlib.compressobj(_COMPRESS_LEVEL)
+    parts: list[bytes] = []
+
+    def write(text: str) -> None:
+        parts.append(packer.compress(text.encode()))
+
+    write(f'{{"v":{_PAYLOAD_FORMAT},"a":[')
+    _write_items(write, added)
+    write('],"u":[')
+    _write_items(write, updated)
+    write('],"r":[')
+    _write_items(write, removed_ids)
+    write("]}")
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def _write_items(write: Callable[[str], None], items: Iterable[object]) -> None:
+    """Write the JSON of ``items`` without the enclosing brackets."""
+    iterator = iter(items)
+    separator = ""
+    while chunk := list(itertools.islice(iterator, _CHUNK)):
+        write(separator + _compact(chunk)[1:-1])
+        separator = ","
+
+
+def decode_change(payload: bytes) -> tuple[tuple[Event, ...], tuple[Event, ...], tuple[str, ...]]:
+    """``(added, updated, removed_ids)`` from a payload made by :func:`encode_change`."""
+    document = json.loads(zlib.decompress(payload))
+    if document.get("v") != _PAYLOAD_FORMAT:
+        raise ValueError(f"unknown change payload format {document.get('v')!r}")
+    return (
+        tuple(_unpacked(item) for item in document["a"]),
+        tuple(_unpacked(item) for item in document["u"]),
+        tuple(document["r"]),
+    )

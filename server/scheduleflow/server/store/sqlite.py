@@ -1,0 +1,851 @@
+"""The embedded store: one SQLite file, zero setup.
+
+Rules of this module:
+
+1. **No blocking call on the event loop.** Every SQLite call, and the Python
+   work around it (building 250,000 rows is CPU time too), runs in a thread.
+2. **One connection, one thread.** Each connection lives in a
+   :class:`_ConnectionThread`: created, used and closed by that thread only, so
+   sqlite3's ``check_same_thread`` guard stays on.
+3. **One writer.** SQLite allows one writer at a time; a single writer thread
+   queues writes in order instead of letting them fight over the lock and
+   ``busy_timeout``. ``BEGIN IMMEDIATE`` still takes the lock up front, which
+   matters when another process (a second server, a migration) shares the file.
+4. **Several readers beside it.** WAL mode lets readers see the last committed
+   snapshot while the writer works, so reads never wait for an import.
+5. **Durable when acknowledged.** ``synchronous=FULL``: in WAL mode, NORMAL
+   only syncs at checkpoints, so the last commits before a power cut can
+   vanish after the caller was told "done". FULL fsyncs the WAL on every
+   commit: an acknowledged import survives kill -9 and power loss. Commits are
+   few and large here, so the fsync is a small price.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from scheduleflow.server.core.errors import (
+    FailedPrecondition,
+    InvalidInput,
+    NotFound,
+    RevisionMismatch,
+    ScheduleFlowError,
+    Unavailable,
+)
+from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
+from scheduleflow.server.store import _checks, _rows, _sqlite_schema, _tokens
+from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
+
+__all__ = ["SqliteStore"]
+
+_log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+#: Page cache of the writer connection, KiB (see _connect).
+_WRITER_CACHE_KIB = 64 * 1024
+# What a commit does to each incoming event.
+# An update "in place" keeps its start, so its clustered key: it is rewritten
+# where it is. A "moved" one changes key: deleted, then inserted anew.
+_ADDED, _UPDATED_IN_PLACE, _MOVED, _UNCHANGED = 0, 1, 2, 3
+#: How many conflicting pairs a merge error names.
+_CONFLICTS_SHOWN = 5
+
+_CHANNEL_COLUMNS = "id, display_name, time_zone, revision, event_count, update_time_us"
+_EVENT_COLUMNS = "event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata"
+_ROW_COLUMNS = "event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata"
+_JOINED_ROW_COLUMNS = ", ".join(f"e.{column}" for column in _ROW_COLUMNS.split(", "))
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+class _ConnectionThread:
+    """A sqlite3 connection together with the only thread that touches it."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._conn: sqlite3.Connection | None = None
+
+    def submit(self, fn: Callable[[sqlite3.Connection], _T]) -> concurrent.futures.Future[_T]:
+        """Run ``fn(connection)`` in this thread, after the calls queued before it."""
+        try:
+            return self._executor.submit(self._call, fn)
+        except RuntimeError as exc:  # shut down: the store closed under the caller
+            raise Unavailable("the store is closed") from exc
+
+    def _call(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        if self._conn is None:
+            raise Unavailable("the store is closed")
+        return fn(self._conn)
+
+    async def start(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        def _open() -> None:
+            self._conn = connect()
+
+        await asyncio.wrap_future(self._executor.submit(_open))
+
+    async def stop(self) -> None:
+        """Close the connection once the calls already queued have run."""
+
+        def _close() -> None:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+        # Shielded: a cancelled close() must still close, or the connection
+        # leaks (and warns) with its thread.
+        await asyncio.shield(asyncio.wrap_future(self._executor.submit(_close)))
+        await asyncio.to_thread(self._executor.shutdown)
+
+
+@dataclass(frozen=True, slots=True)
+class _ChannelRow:
+    id: str
+    display_name: str
+    time_zone: str
+    revision: int
+    event_count: int
+    update_time_us: int
+    max_duration_us: int
+    log_floor: int
+    deleted: bool
+
+    def channel(self) -> Channel:
+        return Channel(self.id, self.display_name, self.time_zone, self.revision, self.event_count, self.update_time_us)
+
+
+def _channel_row(conn: sqlite3.Connection, channel_id: str) -> _ChannelRow | None:
+    row = conn.execute(
+        f"SELECT {_CHANNEL_COLUMNS}, max_duration_us, log_floor, deleted FROM channels WHERE id = ?", (channel_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted = row
+    return _ChannelRow(
+        channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, bool(deleted)
+    )
+
+
+def _live_channel(conn: sqlite3.Connection, channel_id: str) -> _ChannelRow:
+    row = _channel_row(conn, channel_id)
+    if row is None or row.deleted:
+        raise NotFound(f"channel {channel_id!r} not found")
+    return row
+
+
+def _window_clause(window: Window | None, max_duration_us: int) -> tuple[str, list[object]]:
+    """SQL and parameters selecting events that overlap ``window``.
+
+    ``start_us`` carries the range scan on the clustered key; the lower bound
+    ``window.start - max_duration`` is what keeps that scan short (see
+    ``_sqlite_schema``), ``end_us > window.start`` the exact test.
+    """
+    if window is None:
+        return "", []
+    return (
+        " AND start_us >= ? AND start_us < ? AND end_us > ?",
+        [window.start_us - max_duration_us, window.end_us, window.start_us],
+    )
+
+
+def _read_events(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Event]:
+    return [_rows.row_event(*row) for row in conn.execute(sql, params)]
+
+
+def _mismatch(expected: int, actual: int) -> RevisionMismatch:
+    return RevisionMismatch(
+        f"expected revision {expected}, the channel is at revision {actual}", expected=expected, actual=actual
+    )
+
+
+def _result_json(result: CommitResult) -> str:
+    c = result.channel
+    return json.dumps(
+        {
+            "channel": [c.id, c.display_name, c.time_zone, c.revision, c.event_count, c.update_time_us],
+            "counts": [result.added, result.updated, result.removed, result.unchanged],
+        }
+    )
+
+
+def _replayed(text: str) -> CommitResult:
+    document = json.loads(text)
+    added, updated, removed, unchanged = document["counts"]
+    return CommitResult(Channel(*document["channel"]), added, updated, removed, unchanged, False, True, None)
+
+
+def _prepare(request: _Commit) -> list[_rows.EventRow]:
+    """Check a commit's arguments and turn its events into rows (no database)."""
+    _checks.check_commit(
+        request.channel_id, request.events, request.mode, request.window, request.channel, request.expected_revision
+    )
+    return [_rows.event_row(event) for event in request.events]
+
+
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    """The arguments of one ``commit_events`` call, carried into the writer thread."""
+
+    channel_id: str
+    events: Sequence[Event]
+    mode: ImportMode
+    window: Window | None
+    channel: ChannelInfo | None
+    expected_revision: int | None
+    dry_run: bool
+    idempotency_key: str
+    fingerprint: str
+
+
+class SqliteStore:
+    """The :class:`~scheduleflow.server.store.port.Store` on one SQLite file.
+
+    ``readers`` read connections serve reads beside the single writer.
+    ``busy_timeout_s`` bounds the wait for a lock held by another process
+    before the call fails with ``Unavailable``. Idempotency keys are honoured
+    for ``idempotency_ttl_s`` after first use, then forgotten (and purged as
+    the channel commits with new keys), which bounds their table.
+    """
+
+    kind = "sqlite"
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        readers: int = 2,
+        busy_timeout_s: float = 5.0,
+        idempotency_ttl_s: float = 24 * 3600.0,
+        clock: Callable[[], int] = _now_us,
+    ) -> None:
+        if readers < 1:
+            raise ValueError("a store needs at least one reader connection")
+        self.path = path
+        self._reader_count = readers
+        self._busy_timeout_s = busy_timeout_s
+        self._idempotency_ttl_us = int(idempotency_ttl_s * 1_000_000)
+        self._clock = clock
+        self._writer: _ConnectionThread | None = None
+        self._readers: list[_ConnectionThread] = []
+        self._idle: asyncio.Queue[_ConnectionThread] = asyncio.Queue()
+        self._open = False
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
+
+    async def __aenter__(self) -> SqliteStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
+        # isolation_level=None: autocommit, so the BEGIN/COMMIT below are the
+        # only transactions (the sqlite3 module's implicit ones would split
+        # or merge them behind our back).
+        conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None)
+        try:
+            if writer:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise Unavailable(f"{self.path}: cannot use WAL mode (got {mode!r})")
+                conn.execute("PRAGMA synchronous = FULL")  # see the module's rule 5
+                conn.execute("PRAGMA foreign_keys = ON")
+                # 64 MiB of page cache instead of 2: a 250,000-event commit
+                # touches far more than 2 MiB of index pages, and each miss
+                # is a read (measured: 5.7 s -> 2.5 s for a shuffled insert).
+                conn.execute(f"PRAGMA cache_size = {-_WRITER_CACHE_KIB}")
+                # The scratch table a commit joins its incoming ids against;
+                # per connection, so only the writer has one.
+                conn.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS incoming (event_id TEXT NOT NULL PRIMARY KEY,"
+                    " start_us INTEGER NOT NULL, end_us INTEGER NOT NULL, seq INTEGER NOT NULL) WITHOUT ROWID"
+                )
+                _sqlite_schema.migrate(conn)
+            else:
+                conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def open(self) -> None:
+        """Open the file (created if missing), migrate it, start the connections."""
+        if self._open:
+            return
+        # A fresh queue: callers still waiting on the old one (from before a
+        # close) get the old, stopped readers and with them ``Unavailable``.
+        self._idle = asyncio.Queue()
+        try:
+            writer = _ConnectionThread("sqlite-writer")
+            self._writer = writer
+            await writer.start(lambda: self._connect(writer=True))
+            for index in range(self._reader_count):
+                reader = _ConnectionThread(f"sqlite-reader-{index}")
+                self._readers.append(reader)
+                await reader.start(lambda: self._connect(writer=False))
+                self._idle.put_nowait(reader)
+        except sqlite3.Error as exc:
+            await self._stop_all()
+            raise Unavailable(f"cannot open the database {self.path}: {exc}") from exc
+        except BaseException:
+            await self._stop_all()
+            raise
+        self._open = True
+
+    async def _stop_all(self) -> None:
+        threads = [*self._readers, *([self._writer] if self._writer else [])]
+        self._writer, self._readers = None, []
+        for thread in threads:
+            await thread.stop()
+
+    async def close(self) -> None:
+        """Let calls in flight finish, then close every connection."""
+        self._open = False
+        await self._stop_all()
+
+    # -- running work in threads -------------------------------------------
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        if not self._open or self._writer is None:
+            raise Unavailable("the store is closed")
+        return await _await_mapped(self._writer.submit(fn))
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
+        if not self._open:
+            raise Unavailable("the store is closed")
+        idle = self._idle
+        reader = await idle.get()
+        loop = asyncio.get_running_loop()
+
+        def _release(_: object) -> None:
+            # Back to the pool only when the thread is really done: if the
+            # caller was cancelled, the SELECT may still be running.
+            with contextlib.suppress(RuntimeError):  # the loop is gone, and with it anyone waiting
+                loop.call_soon_threadsafe(idle.put_nowait, reader)
+
+        future = reader.submit(fn)
+        future.add_done_callback(_release)
+        return await _await_mapped(future)
+
+    # -- the port ----------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Raise ``Unavailable`` unless the database file answers a read."""
+        await self._read(lambda conn: conn.execute("SELECT id FROM channels LIMIT 1").fetchone())
+
+    async def upsert_channel(self, info: ChannelInfo) -> Channel:
+        """Create the channel or update its name and zone; no revision (port rule 3)."""
+        _checks.check_channel_id(info.id, field="channel.id")
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> Channel:
+            with _transaction(conn):
+                return _save_channel(conn, _channel_row(conn, info.id), info, now).channel()
+
+        return await self._write(work)
+
+    async def get_channel(self, channel_id: str) -> Channel:
+        """The channel; ``NotFound`` if absent."""
+        return await self._read(lambda conn: _live_channel(conn, channel_id).channel())
+
+    async def list_channels(self, *, page_size: int, page_token: str) -> tuple[list[Channel], str]:
+        """A page of channels by id, and the token of the next (``""`` at the end)."""
+        size = _tokens.page_size(page_size)
+        after = _tokens.decode_channel_token(page_token) if page_token else ""  # ids are never empty
+
+        def work(conn: sqlite3.Connection) -> tuple[list[Channel], str]:
+            rows = conn.execute(
+                f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+                (after, size + 1),
+            ).fetchall()
+            channels = [Channel(*row) for row in rows[:size]]
+            return channels, (_tokens.encode_channel_token(channels[-1].id) if len(rows) > size else "")
+
+        return await self._read(work)
+
+    async def delete_channel(self, channel_id: str, *, expected_revision: int | None = None) -> int:
+        """Delete the channel's events and mark it deleted; return the deletion's revision."""
+        _checks.check_channel_id(channel_id)
+        _checks.check_revision(expected_revision)
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                row = _live_channel(conn, channel_id)
+                if expected_revision is not None and expected_revision != row.revision:
+                    raise _mismatch(expected_revision, row.revision)
+                revision = row.revision + 1
+                conn.execute("DELETE FROM events WHERE channel_id = ?", (channel_id,))
+                conn.execute(
+                    "INSERT INTO changes (channel_id, revision, commit_time_us, channel_deleted, payload)"
+                    " VALUES (?, ?, ?, 1, ?)",
+                    (channel_id, revision, now, _rows.encode_change((), (), ())),
+                )
+                conn.execute(
+                    "UPDATE channels SET deleted = 1, revision = ?, event_count = 0, max_duration_us = 0,"
+                    " update_time_us = ? WHERE id = ?",
+                    (revision, now, channel_id),
+                )
+                return revision
+
+        return await self._write(work)
+
+    async def list_events(
+        self, channel_id: str, *, window: Window | None, page_size: int, page_token: str
+    ) -> tuple[list[Event], str, int]:
+        """A page of the events overlapping ``window`` by ``(start, id)``, the next
+        token, and the revision read; ``RevisionMismatch`` if the channel changed
+        since the token was issued."""
+        _checks.check_channel_id(channel_id)
+        _checks.check_window(window)
+        size = _tokens.page_size(page_size)
+        cursor = _tokens.decode_event_token(page_token, channel_id, window) if page_token else None
+
+        def work(conn: sqlite3.Connection) -> tuple[list[Event], str, int]:
+            with _snapshot(conn):
+                row = _live_channel(conn, channel_id)
+                if cursor is not None and cursor.revision != row.revision:
+                    raise RevisionMismatch(
+                        f"the schedule changed from revision {cursor.revision} to {row.revision} while paging;"
+                        " start again from the first page",
+                        expected=cursor.revision,
+                        actual=row.revision,
+                    )
+                where, params = _window_clause(window, row.max_duration_us)
+                if cursor is not None:
+                    where += " AND (start_us, event_id) > (?, ?)"
+                    params += [cursor.last_start_us, cursor.last_id]
+                events = _read_events(
+                    conn,
+                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE channel_id = ?{where}"
+                    " ORDER BY start_us, event_id LIMIT ?",
+                    [channel_id, *params, size + 1],
+                )
+                token = ""
+                if len(events) > size:
+                    del events[size:]
+                    last = events[-1]
+                    token = _tokens.encode_event_token(
+                        _tokens.EventCursor(channel_id, window, row.revision, last.start_us, last.id)
+                    )
+                return events, token, row.revision
+
+        return await self._read(work)
+
+    async def read_events(self, channel_id: str, window: Window | None) -> tuple[Channel, list[Event]]:
+        """Every event overlapping ``window`` by ``(start, id)``, with its channel, in one snapshot."""
+        _checks.check_channel_id(channel_id)
+        _checks.check_window(window)
+
+        def work(conn: sqlite3.Connection) -> tuple[Channel, list[Event]]:
+            with _snapshot(conn):
+                row = _live_channel(conn, channel_id)
+                where, params = _window_clause(window, row.max_duration_us)
+                events = _read_events(
+                    conn,
+                    f"SELECT {_EVENT_COLUMNS} FROM events WHERE channel_id = ?{where} ORDER BY start_us, event_id",
+                    [channel_id, *params],
+                )
+                return row.channel(), events
+
+        return await self._read(work)
+
+    async def commit_events(
+        self,
+        channel_id: str,
+        events: Sequence[Event],
+        *,
+        mode: ImportMode,
+        window: Window | None,
+        channel: ChannelInfo | None = None,
+        expected_revision: int | None = None,
+        dry_run: bool = False,
+        idempotency_key: str = "",
+        fingerprint: str = "",
+    ) -> CommitResult:
+        """Apply ``events`` in one transaction; see :meth:`Store.commit_events`."""
+        request = _Commit(
+            channel_id,
+            events,
+            ImportMode(mode),
+            window,
+            channel,
+            expected_revision,
+            dry_run,
+            idempotency_key,
+            fingerprint,
+        )
+        # Checking and encoding 250,000 events is a second of CPU: done in a
+        # worker thread of its own, so the writer thread keeps serving the
+        # other channels' writes meanwhile.
+        rows = await asyncio.to_thread(_prepare, request)
+        return await self._write(lambda conn: self._commit(conn, request, rows))
+
+    async def changes_since(self, channel_id: str, revision: int, *, limit: int = 1000) -> list[ChangeRecord] | None:
+        """Change records after ``revision``, oldest first; ``None`` if the log
+        cannot continue from there (pruned, or ahead of the channel)."""
+        _checks.check_channel_id(channel_id)
+        if revision < 0:
+            raise InvalidInput.at("must not be negative", field="revision")
+        if limit < 1:
+            raise InvalidInput.at("must be positive", field="limit")
+
+        def work(conn: sqlite3.Connection) -> list[ChangeRecord] | None:
+            with _snapshot(conn):
+                row = _channel_row(conn, channel_id)
+                if row is None:
+                    raise NotFound(f"channel {channel_id!r} not found")
+                if revision < row.log_floor or revision > row.revision:
+                    return None
+                records = []
+                for rev, commit_time_us, deleted, payload in conn.execute(
+                    "SELECT revision, commit_time_us, channel_deleted, payload FROM changes"
+                    " WHERE channel_id = ? AND revision > ? ORDER BY revision LIMIT ?",
+                    (channel_id, revision, limit),
+                ):
+                    added, updated, removed = _rows.decode_change(payload)
+                    records.append(
+                        ChangeRecord(channel_id, rev, commit_time_us, added, updated, removed, bool(deleted))
+                    )
+                return records
+
+        return await self._read(work)
+
+    async def prune_changes(self, channel_id: str, *, keep_last: int) -> int:
+        """Drop all but the newest ``keep_last`` change records; return how many went."""
+        _checks.check_channel_id(channel_id)
+        if keep_last < 0:
+            raise InvalidInput.at("must not be negative", field="keep_last")
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                row = _channel_row(conn, channel_id)
+                if row is None:
+                    raise NotFound(f"channel {channel_id!r} not found")
+                floor = row.revision - keep_last
+                if floor <= row.log_floor:
+                    return 0
+                pruned = conn.execute(
+                    "DELETE FROM changes WHERE channel_id = ? AND revision <= ?", (channel_id, floor)
+                ).rowcount
+                conn.execute("UPDATE channels SET log_floor = ? WHERE id = ?", (floor, channel_id))
+                return pruned
+
+        return await self._write(work)
+
+    # -- the commit, in the writer thread ----------------------------------
+
+    def _commit(self, conn: sqlite3.Connection, request: _Commit, rows: list[_rows.EventRow]) -> CommitResult:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = self._clock()  # under the lock, so commit times follow revisions
+            result = self._commit_in_transaction(conn, request, rows, now)
+            # The scratch rows go in the same transaction; a rollback drops them too.
+            conn.execute("DELETE FROM temp.incoming")
+            conn.execute("ROLLBACK" if request.dry_run or result.replayed else "COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _commit_in_transaction(
+        self, conn: sqlite3.Connection, request: _Commit, rows: list[_rows.EventRow], now: int
+    ) -> CommitResult:
+        channel_id = request.channel_id
+        row = _channel_row(conn, channel_id)  # may be a tombstone
+        live = None if row is None or row.deleted else row
+        key = "" if request.dry_run else request.idempotency_key
+
+        if key and row is not None:
+            seen = conn.execute(
+                "SELECT fingerprint, result FROM idempotency_keys"
+                " WHERE channel_id = ? AND key = ? AND create_time_us >= ?",
+                (channel_id, key, now - self._idempotency_ttl_us),
+            ).fetchone()
+            if seen is not None:
+                if seen[0] != request.fingerprint:
+                    raise FailedPrecondition("idempotency key reused with a different request")
+                return _replayed(seen[1])
+
+        actual = live.revision if live is not None else 0
+        if request.expected_revision is not None and request.expected_revision != actual:
+            raise _mismatch(request.expected_revision, actual)
+
+        # Which incoming events are new, changed or identical: one join of the
+        # incoming ids against the by-id index, streamed and compared row by
+        # row against the incoming row it names (``seq``), so nothing stored
+        # is held. An empty channel (the first import, the common big one)
+        # has nothing to join against.
+        has_events = live is not None and live.event_count > 0
+        status = bytearray(len(rows))  # _ADDED until the join finds the id
+        if has_events:
+            conn.executemany(
+                "INSERT INTO temp.incoming VALUES (?, ?, ?, ?)", ((r[0], r[1], r[3], seq) for seq, r in enumerate(rows))
+            )
+            for found in conn.execute(
+                f"SELECT i.seq, {_JOINED_ROW_COLUMNS} FROM temp.incoming AS i"
+                " JOIN events AS e ON e.channel_id = ? AND e.event_id = i.event_id",
+                (channel_id,),
+            ):
+                seq = found[0]
+                incoming = rows[seq]
+                if found[1:] == incoming:
+                    status[seq] = _UNCHANGED
+                else:
+                    status[seq] = _UPDATED_IN_PLACE if found[2] == incoming[1] else _MOVED
+        added = [seq for seq, kind in enumerate(status) if kind == _ADDED]
+        updated = [seq for seq, kind in enumerate(status) if kind in (_UPDATED_IN_PLACE, _MOVED)]
+        unchanged_ids = [(rows[seq][0],) for seq, kind in enumerate(status) if kind == _UNCHANGED]
+
+        max_duration = live.max_duration_us if live is not None else 0
+        removed_ids: list[str] = []
+        remove_where = ""
+        remove_params: list[object] = []
+        if has_events and request.mode is ImportMode.MERGE:
+            if unchanged_ids:
+                # An identical event stays where it is, so it is a conflict
+                # partner like any stored event; only the moving ones are not.
+                conn.executemany("DELETE FROM temp.incoming WHERE event_id = ?", unchanged_ids)
+            _check_merge_conflicts(conn, channel_id, max_duration)
+        elif has_events:
+            window = request.window if request.mode is ImportMode.REPLACE_WINDOW else None
+            window_sql, window_params = _window_clause(window, max_duration)
+            remove_where = f"channel_id = ?{window_sql} AND event_id NOT IN (SELECT event_id FROM temp.incoming)"
+            remove_params = [channel_id, *window_params]
+            removed_ids = [
+                found[0]
+                for found in conn.execute(
+                    f"SELECT event_id FROM events WHERE {remove_where} ORDER BY start_us, event_id", remove_params
+                )
+            ]
+
+        changed = bool(added or updated or removed_ids)
+        event_count = (live.event_count if live is not None else 0) + len(added) - len(removed_ids)
+        # In clustered-key order, inserts touch each b-tree page once instead
+        # of hopping about (measured: 2x faster for a shuffled 250,000).
+        inserted = sorted(
+            (rows[seq] for seq, kind in enumerate(status) if kind in (_ADDED, _MOVED)), key=lambda r: (r[1], r[0])
+        )
+        if request.mode is ImportMode.REPLACE_ALL:
+            max_duration = max((r[2] for r in rows), default=0)  # exact again
+        else:
+            max_duration = max([max_duration, *(rows[seq][2] for seq in (*added, *updated))])
+        if event_count == 0:
+            max_duration = 0
+
+        info = request.channel or ChannelInfo(channel_id)
+        # A tombstone's revision counts on (port rule 2); its name does not.
+        revision = row.revision if row is not None else 0
+        name = info.display_name or (live.display_name if live is not None else channel_id)
+        zone = info.time_zone or (live.time_zone if live is not None else "UTC")
+        # A rename rides along without a revision (port rule 3), but it is a write.
+        touched = changed or live is None or (name, zone) != (live.display_name, live.time_zone)
+        after = _ChannelRow(
+            id=channel_id,
+            display_name=name,
+            time_zone=zone,
+            revision=revision + 1 if changed else revision,
+            event_count=event_count,
+            update_time_us=now if touched or live is None else live.update_time_us,
+            max_duration_us=max_duration,
+            log_floor=row.log_floor if row is not None else 0,
+            deleted=False,
+        )
+
+        change = None
+        if changed and not request.dry_run:
+            change = ChangeRecord(
+                channel_id,
+                after.revision,
+                now,
+                tuple(request.events[i] for i in added),
+                tuple(request.events[i] for i in updated),
+                tuple(removed_ids),
+            )
+        result = CommitResult(
+            channel=after.channel(),
+            added=len(added),
+            updated=len(updated),
+            removed=len(removed_ids),
+            unchanged=len(unchanged_ids),
+            dry_run=request.dry_run,
+            replayed=False,
+            change=change,
+        )
+        if request.dry_run:
+            return result
+
+        if touched:
+            _write_channel(conn, after)
+        if removed_ids:
+            # The same predicate as the SELECT above, in the same transaction:
+            # the same rows, without a round trip per id.
+            conn.execute(f"DELETE FROM events WHERE {remove_where}", remove_params)
+        if updated:
+            # One statement per row whichever way; in place it touches one
+            # b-tree instead of four (measured: 250,000 retitled events
+            # commit about twice as fast as with delete + insert).
+            conn.executemany(
+                "UPDATE events SET duration_us = ?, end_us = ?, asset_id = ?, title = ?, kind = ?,"
+                " fixed_start = ?, metadata = ? WHERE channel_id = ? AND start_us = ? AND event_id = ?",
+                (
+                    (*rows[seq][2:], channel_id, rows[seq][1], rows[seq][0])
+                    for seq in updated
+                    if status[seq] == _UPDATED_IN_PLACE
+                ),
+            )
+            conn.executemany(
+                "DELETE FROM events WHERE channel_id = ? AND event_id = ?",
+                ((channel_id, rows[seq][0]) for seq in updated if status[seq] == _MOVED),
+            )
+        if inserted:
+            conn.executemany(
+                f"INSERT INTO events (channel_id, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((channel_id, *r) for r in inserted),
+            )
+        if change is not None:
+            payload = _rows.encode_change((rows[i] for i in added), (rows[i] for i in updated), removed_ids)
+            conn.execute(
+                "INSERT INTO changes (channel_id, revision, commit_time_us, payload) VALUES (?, ?, ?, ?)",
+                (channel_id, after.revision, now, payload),
+            )
+        if key:
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE channel_id = ? AND create_time_us < ?",
+                (channel_id, now - self._idempotency_ttl_us),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO idempotency_keys (channel_id, key, fingerprint, create_time_us, result)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (channel_id, key, request.fingerprint, now, _result_json(result)),
+            )
+        return result
+
+
+def _write_channel(conn: sqlite3.Connection, row: _ChannelRow) -> None:
+    conn.execute(
+        "INSERT INTO channels (id, display_name, time_zone, revision, event_count, update_time_us,"
+        " max_duration_us, log_floor, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, time_zone = excluded.time_zone,"
+        " revision = excluded.revision, event_count = excluded.event_count,"
+        " update_time_us = excluded.update_time_us, max_duration_us = excluded.max_duration_us,"
+        " log_floor = excluded.log_floor, deleted = excluded.deleted",
+        (
+            row.id,
+            row.display_name,
+            row.time_zone,
+            row.revision,
+            row.event_count,
+            row.update_time_us,
+            row.max_duration_us,
+            row.log_floor,
+            int(row.deleted),
+        ),
+    )
+
+
+def _save_channel(conn: sqlite3.Connection, row: _ChannelRow | None, info: ChannelInfo, now: int) -> _ChannelRow:
+    """Create, revive or rename a channel in place (no revision: port rule 3)."""
+    if row is None or row.deleted:
+        # A revived id keeps its revision counter and log (port rule 2) but
+        # not its old name: it is a new channel as far as people can tell.
+        after = _ChannelRow(
+            info.id,
+            info.display_name or info.id,
+            info.time_zone or "UTC",
+            row.revision if row is not None else 0,
+            0,
+            now,
+            0,
+            row.log_floor if row is not None else 0,
+            False,
+        )
+    else:
+        name, zone = info.display_name or row.display_name, info.time_zone or row.time_zone
+        if (name, zone) == (row.display_name, row.time_zone):
+            return row
+        after = _ChannelRow(
+            row.id, name, zone, row.revision, row.event_count, now, row.max_duration_us, row.log_floor, False
+        )
+    _write_channel(conn, after)
+    return after
+
+
+def _check_merge_conflicts(conn: sqlite3.Connection, channel_id: str, max_duration_us: int) -> None:
+    """Raise ``FailedPrecondition`` if an added or updated event (the rows left in
+    ``temp.incoming``) overlaps a stored event that stays where it is."""
+    # CROSS JOIN fixes the loop order: for each incoming event, one bounded
+    # range scan of the clustered (channel, start) key, as in window reads.
+    pairs = conn.execute(
+        "SELECT i.event_id, e.event_id FROM temp.incoming AS i CROSS JOIN events AS e"
+        " WHERE e.channel_id = ? AND e.start_us >= i.start_us - ? AND e.start_us < i.end_us"
+        " AND e.end_us > i.start_us AND e.event_id NOT IN (SELECT event_id FROM temp.incoming)"
+        " LIMIT ?",
+        (channel_id, max_duration_us, _CONFLICTS_SHOWN + 1),
+    ).fetchall()
+    if pairs:
+        shown = ", ".join(f"{new!r} overlaps {old!r}" for new, old in pairs[:_CONFLICTS_SHOWN])
+        more = " (and more)" if len(pairs) > _CONFLICTS_SHOWN else ""
+        raise FailedPrecondition(f"merge conflicts with stored events: {shown}{more}")
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """A write transaction: ``BEGIN IMMEDIATE`` takes the lock before the first
+    read, so what the transaction reads cannot change before it writes."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """A read transaction: every SELECT inside sees the same committed state."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")  # a read-only transaction: COMMIT only ends it
+
+
+async def _await_mapped(future: concurrent.futures.Future[_T]) -> _T:
+    """Await a thread's result, turning database failures into ``Unavailable``.
+
+    Domain errors pass through untouched. A busy or broken database is
+    retryable from the caller's point of view; the details go to the log,
+    not to the client.
+    """
+    try:
+        return await asyncio.wrap_future(future)
+    except ScheduleFlowError:
+        raise
+    except sqlite3.OperationalError as exc:
+        _log.warning("sqlite operation failed: %s", exc)
+        raise Unavailable(f"the database is unavailable: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise  # a bug here, not an outage: let it surface as INTERNAL
+        _log.error("sqlite database error: %s", exc)
+        raise Unavailable("the database failed; see the server log") from exc
