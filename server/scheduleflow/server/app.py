@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import signal
@@ -24,6 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from scheduleflow.server import reflection
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.hub import UpdateHub
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.stats import Stats
@@ -94,7 +96,8 @@ class Server:
     def __init__(self, config: Config, pool: WorkerPool, store: Store) -> None:
         self.config = config
         self.stats = Stats()
-        self.service = ScheduleFlowService(config, pool, store, self.stats)
+        self.hub = UpdateHub(buffer=config.watch_buffer)
+        self.service = ScheduleFlowService(config, pool, store, self.stats, self.hub)
         limit = config.max_message_bytes
         self.grpc = grpc.aio.server(
             options=[
@@ -123,6 +126,10 @@ class Server:
         await self.grpc.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        # Everything built so far lives as long as the server: keep the cyclic
+        # collector from scanning it again on every collection.
+        gc.collect()
+        gc.freeze()
         log.info(
             "serving version %s on port %d with %d workers, store %s",
             VERSION,
@@ -138,6 +145,9 @@ class Server:
             return
         self.service.draining = True
         await self.health.enter_graceful_shutdown()
+        # Streams end now with UNAVAILABLE so playout systems reconnect elsewhere;
+        # unary calls get the grace period.
+        self.hub.close()
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
         await self.grpc.stop(self.config.grace_s)
         log.info("stopped")

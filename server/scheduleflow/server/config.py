@@ -50,6 +50,10 @@ class Config:
     max_concurrent_rpcs: int = field(
         default=20_000, metadata={"help": "calls in progress at once before gRPC itself refuses new ones"}
     )
+    watch_buffer: int = field(
+        default=256,
+        metadata={"help": "changes a WatchSchedule stream may fall behind before it is resynchronised with a snapshot"},
+    )
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
     log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
@@ -69,6 +73,8 @@ class Config:
             problems.append("grace_s must be 0 or more")
         if not 1 <= self.max_message_mib <= 1024:
             problems.append("max_message_mib must be 1..1024")
+        if self.watch_buffer < 1:
+            problems.append("watch_buffer must be at least 1")
         if self.max_concurrent_rpcs < 1:
             problems.append("max_concurrent_rpcs must be at least 1")
         if self.log_format not in ("text", "json"):

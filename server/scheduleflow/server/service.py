@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
@@ -25,12 +25,14 @@ from google.protobuf.message import DecodeError, Message
 from scheduleflow.server import convert, jobs
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, NotImplementedYet, Unavailable
-from scheduleflow.server.core.model import ChannelInfo
+from scheduleflow.server.core.model import ChannelInfo, Window
+from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
 from scheduleflow.server.store import ChangeRecord, Store
 from scheduleflow.server.version import VERSION
+from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
 log = logging.getLogger("scheduleflow.service")
@@ -84,15 +86,17 @@ Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 class ScheduleFlowService:
     """The handlers and what they share: config, pool, store, figures."""
 
-    def __init__(self, config: Config, pool: WorkerPool, store: Store, stats: Stats) -> None:
+    def __init__(self, config: Config, pool: WorkerPool, store: Store, stats: Stats, hub: UpdateHub) -> None:
         self.config = config
+        self.hub = hub
         self.pool = pool
         self.store = store
         self.stats = stats
         self.started = time.time()
         self.draining = False
-        #: Called with every committed ChangeRecord (the update hub subscribes here).
-        self.on_change: Callable[[ChangeRecord], None] = lambda change: None
+        #: Called with every committed ChangeRecord: the hub, unless a database
+        #: feed (PostgreSQL LISTEN/NOTIFY) publishes every replica's commits.
+        self.on_change: Callable[[ChangeRecord], None] = hub.publish
 
     # -- plumbing -----------------------------------------------------------
 
@@ -107,10 +111,11 @@ class ScheduleFlowService:
             req_cls = message_factory.GetMessageClass(method.input_type)
             resp_cls = message_factory.GetMessageClass(method.output_type)
             if method.server_streaming:
+                # Streams yield bytes: a change is serialized once for all watchers.
                 methods[name] = grpc.unary_stream_rpc_method_handler(
                     self._instrument_stream(full, fn),
                     request_deserializer=req_cls.FromString,
-                    response_serializer=resp_cls.SerializeToString,
+                    response_serializer=None,
                 )
             else:
                 methods[name] = grpc.unary_unary_rpc_method_handler(
@@ -254,9 +259,115 @@ class ScheduleFlowService:
     async def schedule(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
         raise NotImplementedYet("Schedule is not available in this server version yet (issue: schedule generation)")
 
-    async def watch_schedule(self, request: spb.WatchScheduleRequest, context: grpc.aio.ServicerContext) -> Any:
-        raise NotImplementedYet("WatchSchedule is not available in this server version yet (issue: live updates)")
-        yield  # type: ignore[unreachable]  # makes this an async generator
+    async def watch_schedule(
+        self, request: spb.WatchScheduleRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[bytes]:
+        """A snapshot (or the changes since the watcher's revisions), then every change.
+
+        The subscription is taken before anything is read, so a change committed
+        while the snapshot is read is either in the snapshot (and skipped when it
+        arrives) or after it: nothing falls between the two.
+        """
+        channels = list(dict.fromkeys(request.channel_ids))
+        if not channels:
+            raise InvalidInput.at("name at least one channel to watch", field="channel_ids")
+        if len(channels) > MAX_WATCHED_CHANNELS:
+            raise InvalidInput.at(f"watch at most {MAX_WATCHED_CHANNELS} channels per stream", field="channel_ids")
+        for i, ch in enumerate(channels):
+            _require(ch, f"channel_ids[{i}]")
+        window = convert.window_from_pb(request.window, "window") if request.HasField("window") else None
+        heartbeat_s = DEFAULT_HEARTBEAT_S
+        if request.HasField("heartbeat_interval"):
+            heartbeat_us = convert.span_from_pb(request.heartbeat_interval, "heartbeat_interval")
+            if heartbeat_us < MIN_HEARTBEAT_US:
+                raise InvalidInput.at("heartbeat_interval must be at least 100 ms", field="heartbeat_interval")
+            heartbeat_s = heartbeat_us / 1e6
+        sub = self.hub.subscribe(channels)
+        held: dict[str, int] = {}
+        try:
+            for ch in channels:
+                if ch in request.from_revisions:
+                    async for wire in self._catch_up(ch, request.from_revisions[ch], window, held):
+                        yield wire
+                else:
+                    async for wire in self._snapshot(ch, window, held, resync=False):
+                        yield wire
+            while True:
+                try:
+                    item = await asyncio.wait_for(sub.next(), heartbeat_s)
+                except TimeoutError:
+                    yield _heartbeat(held)
+                    continue
+                if item is CLOSED or self.draining:
+                    raise Unavailable("the server is shutting down: reconnect (to another replica) and resume")
+                assert isinstance(item, Published)
+                if is_overflow(item):
+                    # Fell behind: whatever was dropped, a fresh snapshot replaces it.
+                    sub.overflowed = False
+                    while not sub.queue.empty():
+                        sub.queue.get_nowait()
+                    for ch in channels:
+                        async for wire in self._snapshot(ch, window, held, resync=True):
+                            yield wire
+                    continue
+                change = item.change
+                have = held.get(change.channel_id, 0)
+                if change.revision <= have:
+                    continue
+                if change.revision > have + 1:
+                    # A hole (e.g. a notification lost while reconnecting): the log fills it.
+                    async for wire in self._catch_up(change.channel_id, have, window, held):
+                        yield wire
+                    continue
+                held[change.channel_id] = change.revision
+                yield item.wire
+        finally:
+            self.hub.unsubscribe(sub)
+
+    async def _snapshot(
+        self, channel_id: str, window: Window | None, held: dict[str, int], *, resync: bool
+    ) -> AsyncIterator[bytes]:
+        try:
+            channel, events = await self.store.read_events(channel_id, window)
+            revision = channel.revision
+        except NotFound:
+            # Watching a channel before it exists is fine: it is empty at revision 0.
+            revision, events = 0, []
+        held[channel_id] = revision
+        window_pb = convert.window_to_pb(window) if window is not None else None
+        chunks = [events[i : i + SNAPSHOT_CHUNK] for i in range(0, len(events), SNAPSHOT_CHUNK)] or [[]]
+        for n, chunk in enumerate(chunks):
+            snap = pb.Snapshot(
+                channel_id=channel_id,
+                revision=revision,
+                events=convert.events_to_pb(chunk),
+                resync=resync,
+                last_chunk=n == len(chunks) - 1,
+            )
+            if window_pb is not None:
+                snap.window.CopyFrom(window_pb)
+            yield spb.WatchScheduleResponse(snapshot=snap).SerializeToString()
+
+    async def _catch_up(
+        self, channel_id: str, revision: int, window: Window | None, held: dict[str, int]
+    ) -> AsyncIterator[bytes]:
+        """The changes after ``revision`` from the log, or a resync snapshot when it no longer reaches back."""
+        held[channel_id] = revision
+        while True:
+            try:
+                changes = await self.store.changes_since(channel_id, revision)
+            except NotFound:
+                changes = None if revision > 0 else []
+            if changes is None:
+                async for wire in self._snapshot(channel_id, window, held, resync=True):
+                    yield wire
+                return
+            for change in changes:
+                held[channel_id] = change.revision
+                yield Published(change).wire
+            if len(changes) < CATCH_UP_BATCH:
+                return
+            revision = changes[-1].revision
 
     async def get_stats(self, request: spb.GetStatsRequest, context: grpc.aio.ServicerContext) -> spb.GetStatsResponse:
         pool = self.pool.stats()
@@ -322,6 +433,7 @@ class ScheduleFlowService:
         _require(request.channel_id, "channel_id")
         expected = request.expected_revision if request.HasField("expected_revision") else None
         revision = await self.store.delete_channel(request.channel_id, expected_revision=expected)
+        self.on_change(ChangeRecord(request.channel_id, revision, int(time.time() * 1e6), (), (), (), True))
         return spb.DeleteChannelResponse(revision=revision)
 
     async def list_events(
@@ -335,6 +447,21 @@ class ScheduleFlowService:
             request.channel_id, window=window, page_size=request.page_size, page_token=request.page_token
         )
         return spb.ListEventsResponse(events=convert.events_to_pb(events), next_page_token=token, revision=revision)
+
+
+MAX_WATCHED_CHANNELS = 100
+DEFAULT_HEARTBEAT_S = 15.0
+MIN_HEARTBEAT_US = 100_000
+#: Events per snapshot message: a large channel arrives as several messages.
+SNAPSHOT_CHUNK = 5000
+#: What the store's changes_since returns at most per call.
+CATCH_UP_BATCH = 1000
+
+
+def _heartbeat(held: dict[str, int]) -> bytes:
+    return spb.WatchScheduleResponse(
+        heartbeat=pb.Heartbeat(server_time=convert.instant_to_pb(int(time.time() * 1e6)), revisions=held)
+    ).SerializeToString()
 
 
 def _require(value: str, field: str) -> None:
