@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -13,6 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.client import _convert
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
+from scheduleflow.client._resume import ResumePoint, backoff
 from scheduleflow.client.errors import ScheduleFlowError
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -279,6 +281,50 @@ class AsyncClient:
         finally:
             # A consumer that stops early must not leave the stream open on the server.
             call.cancel()
+
+    async def follow_schedule(
+        self,
+        channel_ids: str | Iterable[str],
+        *,
+        from_revisions: Mapping[str, int] | None = None,
+        window: Window | None = None,
+        heartbeat_interval: timedelta | None = None,
+        max_backoff: float = 5.0,
+        max_attempts: int | None = None,
+    ) -> AsyncIterator[spb.WatchScheduleResponse]:
+        """Like :meth:`watch_schedule`, but reconnects and resumes by itself, for ever.
+
+        After a retryable failure (the server drained, restarted or shed load)
+        it waits (exponential backoff, or the server's retry hint) and opens a
+        new stream from the newest revision it holds of each channel, so the
+        updates it yields carry on with nothing lost or doubled. A channel whose
+        snapshot was cut short starts over with a new snapshot; a snapshot
+        marked ``resync`` means: replace what you hold. Errors that are not
+        retryable (a bad request, an unknown channel) are raised, and so is the
+        last error after ``max_attempts`` failed reconnects in a row.
+        """
+        point = ResumePoint(from_revisions)
+        failures = 0
+        while True:
+            try:
+                async for update in self.watch_schedule(
+                    channel_ids,
+                    from_revisions=point.revisions or None,
+                    window=window,
+                    heartbeat_interval=heartbeat_interval,
+                ):
+                    point.observe(update)
+                    failures = 0
+                    yield update
+                hint = None  # the server ended the stream without an error: reconnect
+            except ScheduleFlowError as err:
+                if not err.retryable:
+                    raise
+                failures += 1
+                if max_attempts is not None and failures > max_attempts:
+                    raise
+                hint = err.retry_after
+            await asyncio.sleep(backoff(max(failures, 1), max_backoff, hint))
 
     # -- operations ---------------------------------------------------------
 

@@ -6,6 +6,7 @@ loop per call: that would cost a loop per call and break inside running loops.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -17,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.client import _convert
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
+from scheduleflow.client._resume import ResumePoint, backoff
 from scheduleflow.client.errors import ScheduleFlowError
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -280,6 +282,40 @@ class Client:
         finally:
             # A consumer that stops early must not leave the stream open on the server.
             call.cancel()
+
+    def follow_schedule(
+        self,
+        channel_ids: str | Iterable[str],
+        *,
+        from_revisions: Mapping[str, int] | None = None,
+        window: Window | None = None,
+        heartbeat_interval: timedelta | None = None,
+        max_backoff: float = 5.0,
+        max_attempts: int | None = None,
+    ) -> Iterator[spb.WatchScheduleResponse]:
+        """Like :meth:`watch_schedule`, but reconnects and resumes by itself (see AsyncClient.follow_schedule)."""
+        point = ResumePoint(from_revisions)
+        failures = 0
+        while True:
+            try:
+                for update in self.watch_schedule(
+                    channel_ids,
+                    from_revisions=point.revisions or None,
+                    window=window,
+                    heartbeat_interval=heartbeat_interval,
+                ):
+                    point.observe(update)
+                    failures = 0
+                    yield update
+                hint = None
+            except ScheduleFlowError as err:
+                if not err.retryable:
+                    raise
+                failures += 1
+                if max_attempts is not None and failures > max_attempts:
+                    raise
+                hint = err.retry_after
+            time.sleep(backoff(max(failures, 1), max_backoff, hint))
 
     # -- operations ---------------------------------------------------------
 

@@ -84,7 +84,8 @@ class PreparedImport:
     channel_id: str
     channel: ChannelInfo
     events: tuple[Event, ...]
-    window: Window
+    #: The document's span (None when it has no events: nothing to replace).
+    window: Window | None
     mode: ImportMode
     dry_run: bool
     expected_revision: int | None
@@ -139,8 +140,7 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
             f"the document has {report.summary.error_count} error(s) and was not imported; first: {first}", violations
         )
     events = report.events
-    # An empty document replaces nothing: an empty window overlaps no event.
-    window = Window(events[0].start_us, max(e.end_us for e in events)) if events else Window(0, 0)
+    window = Window(events[0].start_us, max(e.end_us for e in events)) if events else None
     fingerprint = hashlib.sha256(
         b"\0".join([req.document.content, channel_id.encode(), str(mode).encode(), str(req.document.format).encode()])
     ).hexdigest()

@@ -30,7 +30,7 @@ from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
-from scheduleflow.server.store import ChangeRecord, Store
+from scheduleflow.server.store import ChangeRecord, ImportMode, Store
 from scheduleflow.server.version import VERSION
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -220,10 +220,15 @@ class ScheduleFlowService:
         prepared: jobs.PreparedImport = await self._cpu(
             len(raw), context, "prepare_import", raw, zone, self.config.max_findings
         )
+        mode = prepared.mode
+        if prepared.window is None and mode is ImportMode.REPLACE_WINDOW:
+            # An empty document spans no time, so it replaces nothing; merging
+            # nothing is the same no-op, and still creates the channel if new.
+            mode = ImportMode.MERGE
         result = await self.store.commit_events(
             prepared.channel_id,
             prepared.events,
-            mode=prepared.mode,
+            mode=mode,
             window=prepared.window,
             channel=prepared.channel,
             expected_revision=prepared.expected_revision,
