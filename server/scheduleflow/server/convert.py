@@ -99,30 +99,60 @@ def kind_from_pb(value: int, field: str) -> EventKind:
         raise InvalidInput.at(f"unknown event kind {value}", field=field) from None
 
 
+_MIN_S = MIN_INSTANT_US // 1_000_000
+_MAX_S = MAX_INSTANT_US // 1_000_000
+_MAX_SPAN_S = MAX_DURATION_US // 1_000_000
+_NO_METADATA: dict[str, str] = {}
+
+
 def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[InputEvent]:
-    """Events of a request, starts still possibly text; nothing is dropped here."""
-    out = []
+    """Events of a request, starts still possibly text; nothing is dropped here.
+
+    This runs once per event of every Validate, so the common case (an instant
+    and a duration in range) is checked inline, and only an out-of-range value
+    goes through the general converters to be described with its field path.
+    Events get no Location: Validate names ``<field>[i]`` when it needs to.
+    """
+    out: list[InputEvent] = []
+    append = out.append
+    kinds = _KIND_FROM_PB
     for i, e in enumerate(events):
-        where = f"{field}[{i}]"
         which = e.WhichOneof("start")
         start: int | str | None
         if which == "start_time":
-            start = instant_from_pb(e.start_time, f"{where}.start_time")
+            ts = e.start_time
+            seconds, nanos = ts.seconds, ts.nanos
+            if 0 <= nanos < _NANOS and _MIN_S <= seconds < _MAX_S:
+                start = seconds * 1_000_000 + nanos // 1000
+            else:
+                start = instant_from_pb(ts, f"{field}[{i}].start_time")
         elif which == "start_text":
             start = e.start_text
         else:
             start = None
-        out.append(
+        duration: int | None = None
+        if e.HasField("duration"):
+            d = e.duration
+            seconds, nanos = d.seconds, d.nanos
+            if 0 <= nanos < _NANOS and 0 <= seconds < _MAX_SPAN_S:
+                duration = seconds * 1_000_000 + nanos // 1000
+            else:
+                duration = span_from_pb(d, f"{field}[{i}].duration")
+        kind = kinds.get(e.kind)
+        if kind is None:
+            kind = kind_from_pb(e.kind, f"{field}[{i}].kind")
+        metadata = e.metadata
+        append(
             InputEvent(
-                id=e.id,
-                start=start,
-                duration_us=span_from_pb(e.duration, f"{where}.duration") if e.HasField("duration") else None,
-                asset_id=e.asset_id,
-                title=e.title,
-                kind=kind_from_pb(e.kind, f"{where}.kind"),
-                fixed_start=e.fixed_start,
-                metadata=dict(e.metadata),
-                location=Location(field=where),
+                e.id,
+                start,
+                duration,
+                e.asset_id,
+                e.title,
+                kind,
+                e.fixed_start,
+                dict(metadata) if metadata else _NO_METADATA,
+                None,
             )
         )
     return out

@@ -50,7 +50,7 @@ def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "
     source = req.WhichOneof("source")
     if source == "events":
         inputs = convert.input_events_from_pb(req.events.events, "events.events")
-        report = validate(inputs, tz=tz, window=window, rules=rules)
+        report = validate(inputs, tz=tz, window=window, rules=rules, field_prefix="events.events")
     elif source == "document":
         from scheduleflow.server.formats import parse_document
 

@@ -207,7 +207,15 @@ def test_input_event_keeps_a_text_start_for_validate_to_read() -> None:
     [event] = convert.input_events_from_pb([msg], "events.events")
     assert event.start == "20251122093000 +0100"
     assert event.duration_us == -MINUTE  # Validate reports it; conversion does not drop it
-    assert event.location == Location(field="events.events[0]")
+
+
+def test_findings_about_request_events_name_their_field_path() -> None:
+    from scheduleflow.server.core.validate import validate
+
+    msg = pb.Event(id="a", start_text="not a time", duration=duration_pb2.Duration(seconds=60))
+    inputs = convert.input_events_from_pb([msg], "events.events")
+    [finding] = validate(inputs, field_prefix="events.events").findings
+    assert finding.location == Location(field="events.events[0]")
 
 
 def test_input_event_reads_an_instant_start() -> None:

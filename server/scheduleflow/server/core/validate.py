@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from scheduleflow.server.core.model import (
@@ -55,9 +56,11 @@ SEVERITY_OF: Mapping[FindingCode, Severity] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class InputEvent:
-    """An event as a caller wrote it: the start may still be text."""
+class InputEvent(NamedTuple):
+    """An event as a caller wrote it: the start may still be text.
+
+    A NamedTuple, like ``Event``, because one is made per event (model rule 3).
+    """
 
     id: str
     start: int | str | None
@@ -66,7 +69,7 @@ class InputEvent:
     title: str = ""
     kind: EventKind = EventKind.PROGRAM
     fixed_start: bool = False
-    metadata: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, str] = {}
     location: Location | None = None
 
 
@@ -109,7 +112,9 @@ class ValidationReport:
 class _Collector:
     """Keeps the first ``limit`` findings and counts all of them."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, prefix: str = "events") -> None:
+        #: The field path of the event list, for findings about event i.
+        self.prefix = prefix
         self.limit = limit if limit > 0 else DEFAULT_MAX_FINDINGS
         self.kept: list[Finding] = []
         self.counts: Counter[Severity] = Counter()
@@ -155,12 +160,12 @@ def _d(us: int) -> str:
 _Place = Location | int
 
 
-def _where(location: Location | None, index: int) -> Location:
-    return location if location is not None else Location(field=f"events[{index}]")
+def _where(location: Location | None, index: int, prefix: str) -> Location:
+    return location if location is not None else Location(field=f"{prefix}[{index}]")
 
 
-def _loc(place: _Place) -> Location:
-    return place if isinstance(place, Location) else Location(field=f"events[{place}]")
+def _loc(place: _Place, prefix: str) -> Location:
+    return place if isinstance(place, Location) else Location(field=f"{prefix}[{place}]")
 
 
 def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector) -> tuple[list[Event], list[_Place]]:
@@ -184,7 +189,9 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
             try:
                 parsed = parse_instant(start, tz)
             except TimestampError as exc:
-                out.add(exc.code, f"event {raw.id}: {exc.message}", [raw.id], location=_where(raw.location, i))
+                out.add(
+                    exc.code, f"event {raw.id}: {exc.message}", [raw.id], location=_where(raw.location, i, out.prefix)
+                )
                 continue
             if parsed.spelling != "utc":
                 folded[parsed.spelling].append(raw.id)
@@ -206,7 +213,7 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
 
 
 def _missing(raw: InputEvent, index: int, out: _Collector) -> None:
-    where = _where(raw.location, index)
+    where = _where(raw.location, index, out.prefix)
     missing = [
         name
         for name, absent in (("id", not raw.id), ("start", raw.start is None), ("duration", raw.duration_us is None))
@@ -228,13 +235,15 @@ def validate(
     window: Window | None = None,
     rules: Rules = Rules(),
     prior_findings: Sequence[Finding] = (),
+    field_prefix: str = "events",
 ) -> ValidationReport:
     """Check a schedule and return every finding, its summary and the events in UTC.
 
     ``prior_findings`` are problems found before (e.g. by a document parser that
-    could not place an event); they count like the rest.
+    could not place an event); they count like the rest. Findings about an
+    input without a location name it as ``<field_prefix>[i]``.
     """
-    out = _Collector(rules.max_findings)
+    out = _Collector(rules.max_findings, field_prefix)
     out.extend(prior_findings)
     events, locations = normalise(inputs, tz, out)
     return _check(events, locations, window, rules, out)
@@ -317,9 +326,9 @@ def _duplicate_ids(events: Sequence[Event], locations: Sequence[_Place], out: _C
         if j != i:
             out.add(
                 FindingCode.DUPLICATE_ID,
-                f"event id {e.id!r} is used again (first at {_describe(_loc(locations[j]))}): ids must be unique within a channel",
+                f"event id {e.id!r} is used again (first at {_describe(_loc(locations[j], out.prefix))}): ids must be unique within a channel",
                 [e.id],
-                location=_loc(locations[i]),
+                location=_loc(locations[i], out.prefix),
             )
 
 
@@ -337,7 +346,7 @@ def _durations(ordered: Sequence[Event], locations: Sequence[_Place], out: _Coll
                 FindingCode.INVALID_DURATION,
                 f"event {e.id} has duration {_d(e.duration_us)}: a duration must be positive",
                 [e.id],
-                location=_loc(loc),
+                location=_loc(loc, out.prefix),
                 span=Window(e.start_us, e.start_us),
             )
         else:
@@ -346,27 +355,33 @@ def _durations(ordered: Sequence[Event], locations: Sequence[_Place], out: _Coll
 
 
 def _duplicate_entries(placed: Sequence[Event], out: _Collector) -> None:
-    # Sorted by start, so equal starts are adjacent; within them group by asset.
-    i = 0
-    while i < len(placed):
-        j = i
-        while j < len(placed) and placed[j].start_us == placed[i].start_us:
+    # Sorted by start, so equal starts are adjacent; most schedules have none,
+    # and one pass over neighbours finds the runs that need grouping by asset.
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(placed)
+    while i < n - 1:
+        if placed[i].start_us != placed[i + 1].start_us:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and placed[j].start_us == placed[i].start_us:
             j += 1
-        if j - i > 1:
-            by_asset: dict[str, list[str]] = {}
-            for e in placed[i:j]:
-                if e.asset_id:
-                    by_asset.setdefault(e.asset_id, []).append(e.id)
-            for asset, ids in by_asset.items():
-                if len(ids) > 1:
-                    out.add(
-                        FindingCode.DUPLICATE_ENTRY,
-                        f"asset {asset!r} is scheduled {len(ids)} times at {_t(placed[i].start_us)}: "
-                        f"remove all but one of {', '.join(ids)}",
-                        ids,
-                        span=Window(placed[i].start_us, placed[i].start_us),
-                    )
+        runs.append((i, j))
         i = j
+    for i, j in runs:
+        by_asset: dict[str, list[str]] = {}
+        for e in placed[i:j]:
+            if e.asset_id:
+                by_asset.setdefault(e.asset_id, []).append(e.id)
+        for asset, ids in by_asset.items():
+            if len(ids) > 1:
+                out.add(
+                    FindingCode.DUPLICATE_ENTRY,
+                    f"asset {asset!r} is scheduled {len(ids)} times at {_t(placed[i].start_us)}: "
+                    f"remove all but one of {', '.join(ids)}",
+                    ids,
+                    span=Window(placed[i].start_us, placed[i].start_us),
+                )
 
 
 def _sweep(placed: Sequence[Event], window: Window | None, rules: Rules, out: _Collector) -> tuple[int, int]:
