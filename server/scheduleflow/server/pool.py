@@ -78,6 +78,22 @@ class PoolStats:
     pids: tuple[int, ...]
 
 
+#: After a job whose request was larger than this, the worker hands freed heap
+#: back to the OS: measured, a 54 MiB Validate left a worker at 385 MiB idle.
+_TRIM_AFTER_BYTES = 1 << 20
+
+
+def _release_memory() -> None:
+    """Return free heap pages to the OS (glibc only; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     """The loop of one worker process: a request in, a result out, forever."""
     import gc
@@ -113,8 +129,11 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
             conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
         except (EOFError, OSError):
             return
-        del reply
+        big = len(message) > _TRIM_AFTER_BYTES
+        del reply, message, args
         gc.collect(1)
+        if big:
+            _release_memory()
 
 
 class _Worker:
