@@ -99,8 +99,16 @@ class Server:
         self.hub = UpdateHub(buffer=config.watch_buffer)
         self.service = ScheduleFlowService(config, pool, store, self.stats, self.hub)
         limit = config.max_message_bytes
+        age: list[tuple[str, int]] = []
+        if config.max_connection_age_s > 0:
+            # After the age, GOAWAY; in-flight calls get the grace to finish.
+            age = [
+                ("grpc.max_connection_age_ms", int(config.max_connection_age_s * 1000)),
+                ("grpc.max_connection_age_grace_ms", int(config.grace_s * 1000)),
+            ]
         self.grpc = grpc.aio.server(
             options=[
+                *age,
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
                 # Let idle playout connections live for days; keepalive pings from

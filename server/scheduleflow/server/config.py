@@ -54,6 +54,13 @@ class Config:
         default=256,
         metadata={"help": "changes a WatchSchedule stream may fall behind before it is resynchronised with a snapshot"},
     )
+    max_connection_age_s: float = field(
+        default=0.0,
+        metadata={
+            "help": "close client connections after this many seconds (GOAWAY) so long-lived clients "
+            "rebalance across replicas; streams end with UNAVAILABLE and resume elsewhere (0: never)"
+        },
+    )
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
     log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
@@ -73,6 +80,8 @@ class Config:
             problems.append("grace_s must be 0 or more")
         if not 1 <= self.max_message_mib <= 1024:
             problems.append("max_message_mib must be 1..1024")
+        if self.max_connection_age_s < 0:
+            problems.append("max_connection_age_s must be 0 (never) or more")
         if self.watch_buffer < 1:
             problems.append("watch_buffer must be at least 1")
         if self.max_concurrent_rpcs < 1:
