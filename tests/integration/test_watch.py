@@ -41,6 +41,13 @@ def doc(channel: str, events: list[tuple[str, int, int]], *, title: str = "") ->
     ).encode()
 
 
+async def read_to_the_end(call: grpc.aio.UnaryStreamCall) -> None:
+    """Read until the stream fails (or ends: then fail the test)."""
+    while (await asyncio.wait_for(call.read(), 10)) is not grpc.aio.EOF:
+        pass
+    raise AssertionError("the stream ended without a status")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServerProcess]:
     with start_server(tmp_path_factory.mktemp("watch"), "--inline-max-bytes", "0") as running:
@@ -192,7 +199,6 @@ async def test_sigterm_ends_streams_with_unavailable(tmp_path: Path) -> None:
             await next_update(call, "snapshot")
             srv.process.send_signal(signal.SIGTERM)
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                while True:
-                    await asyncio.wait_for(call.read(), 10)
+                await read_to_the_end(call)
         assert err.value.code() == grpc.StatusCode.UNAVAILABLE
         assert srv.process.wait(30) == 0

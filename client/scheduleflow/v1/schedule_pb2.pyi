@@ -66,6 +66,13 @@ class BlockedPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BLOCKED_POLICY_UNSPECIFIED: _ClassVar[BlockedPolicy]
     BLOCKED_POLICY_RELAX: _ClassVar[BlockedPolicy]
     BLOCKED_POLICY_WAIT_WITH_FILLER: _ClassVar[BlockedPolicy]
+
+class GroupKey(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GROUP_KEY_UNSPECIFIED: _ClassVar[GroupKey]
+    GROUP_KEY_ARTIST: _ClassVar[GroupKey]
+    GROUP_KEY_CATEGORY: _ClassVar[GroupKey]
+    GROUP_KEY_SHOW: _ClassVar[GroupKey]
 EVENT_KIND_UNSPECIFIED: EventKind
 EVENT_KIND_PROGRAM: EventKind
 EVENT_KIND_COMMERCIAL: EventKind
@@ -104,6 +111,10 @@ PLAYBACK_ORDER_SHUFFLE_GROUPS: PlaybackOrder
 BLOCKED_POLICY_UNSPECIFIED: BlockedPolicy
 BLOCKED_POLICY_RELAX: BlockedPolicy
 BLOCKED_POLICY_WAIT_WITH_FILLER: BlockedPolicy
+GROUP_KEY_UNSPECIFIED: GroupKey
+GROUP_KEY_ARTIST: GroupKey
+GROUP_KEY_CATEGORY: GroupKey
+GROUP_KEY_SHOW: GroupKey
 
 class Channel(_message.Message):
     __slots__ = ("id", "display_name", "time_zone", "revision", "event_count", "update_time")
@@ -300,7 +311,7 @@ class Daypart(_message.Message):
     def __init__(self, start_local: _Optional[str] = ..., end_local: _Optional[str] = ..., days_of_week: _Optional[_Iterable[int]] = ..., categories: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ScheduleRules(_message.Message):
-    __slots__ = ("item_cooldown", "artist_separation", "category_separation", "show_separation", "when_blocked", "dayparts", "gap_filler_asset_id")
+    __slots__ = ("item_cooldown", "artist_separation", "category_separation", "show_separation", "when_blocked", "dayparts", "gap_filler_asset_id", "group_rules", "max_relaxations")
     ITEM_COOLDOWN_FIELD_NUMBER: _ClassVar[int]
     ARTIST_SEPARATION_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_SEPARATION_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +319,8 @@ class ScheduleRules(_message.Message):
     WHEN_BLOCKED_FIELD_NUMBER: _ClassVar[int]
     DAYPARTS_FIELD_NUMBER: _ClassVar[int]
     GAP_FILLER_ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUP_RULES_FIELD_NUMBER: _ClassVar[int]
+    MAX_RELAXATIONS_FIELD_NUMBER: _ClassVar[int]
     item_cooldown: _duration_pb2.Duration
     artist_separation: _duration_pb2.Duration
     category_separation: _duration_pb2.Duration
@@ -315,7 +328,19 @@ class ScheduleRules(_message.Message):
     when_blocked: BlockedPolicy
     dayparts: _containers.RepeatedCompositeFieldContainer[Daypart]
     gap_filler_asset_id: str
-    def __init__(self, item_cooldown: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., artist_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., category_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., show_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., when_blocked: _Optional[_Union[BlockedPolicy, str]] = ..., dayparts: _Optional[_Iterable[_Union[Daypart, _Mapping]]] = ..., gap_filler_asset_id: _Optional[str] = ...) -> None: ...
+    group_rules: _containers.RepeatedCompositeFieldContainer[GroupRule]
+    max_relaxations: int
+    def __init__(self, item_cooldown: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., artist_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., category_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., show_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., when_blocked: _Optional[_Union[BlockedPolicy, str]] = ..., dayparts: _Optional[_Iterable[_Union[Daypart, _Mapping]]] = ..., gap_filler_asset_id: _Optional[str] = ..., group_rules: _Optional[_Iterable[_Union[GroupRule, _Mapping]]] = ..., max_relaxations: _Optional[int] = ...) -> None: ...
+
+class GroupRule(_message.Message):
+    __slots__ = ("key", "value", "separation")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SEPARATION_FIELD_NUMBER: _ClassVar[int]
+    key: GroupKey
+    value: str
+    separation: _duration_pb2.Duration
+    def __init__(self, key: _Optional[_Union[GroupKey, str]] = ..., value: _Optional[str] = ..., separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Relaxation(_message.Message):
     __slots__ = ("rule", "event_id", "item_id", "shortfall", "message")

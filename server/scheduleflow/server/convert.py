@@ -8,8 +8,8 @@ domain does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -26,6 +26,17 @@ from scheduleflow.server.core.model import (
     Location,
     Severity,
     Window,
+)
+from scheduleflow.server.core.playlist import (
+    BlockedPolicy,
+    Daypart,
+    GroupKey,
+    GroupRule,
+    PlaybackOrder,
+    Playlist,
+    PlaylistItem,
+    ScheduleReport,
+    ScheduleRules,
 )
 from scheduleflow.server.core.validate import InputEvent, Rules, Summary
 from scheduleflow.v1 import schedule_pb2 as pb
@@ -309,3 +320,116 @@ def format_from_pb(value: int) -> Format | None:
 def format_to_pb(fmt: Format) -> str:
     """The proto enum name of ``fmt`` (constructors accept names)."""
     return f"DOCUMENT_FORMAT_{fmt.name}"
+
+
+# -- Schedule ------------------------------------------------------------------
+
+_ORDERS = {
+    pb.PLAYBACK_ORDER_UNSPECIFIED: PlaybackOrder.SEQUENTIAL,
+    pb.PLAYBACK_ORDER_SEQUENTIAL: PlaybackOrder.SEQUENTIAL,
+    pb.PLAYBACK_ORDER_SHUFFLE: PlaybackOrder.SHUFFLE,
+    pb.PLAYBACK_ORDER_WEIGHTED_RANDOM: PlaybackOrder.WEIGHTED_RANDOM,
+    pb.PLAYBACK_ORDER_SHUFFLE_GROUPS: PlaybackOrder.SHUFFLE_GROUPS,
+}
+_POLICIES = {
+    pb.BLOCKED_POLICY_UNSPECIFIED: BlockedPolicy.RELAX,
+    pb.BLOCKED_POLICY_RELAX: BlockedPolicy.RELAX,
+    pb.BLOCKED_POLICY_WAIT_WITH_FILLER: BlockedPolicy.WAIT_WITH_FILLER,
+}
+_GROUP_KEYS = {
+    pb.GROUP_KEY_ARTIST: GroupKey.ARTIST,
+    pb.GROUP_KEY_CATEGORY: GroupKey.CATEGORY,
+    pb.GROUP_KEY_SHOW: GroupKey.SHOW,
+}
+
+
+def _lookup(table: Mapping[Any, Any], value: int, what: str, field: str) -> Any:
+    try:
+        return table[value]
+    except KeyError:
+        raise InvalidInput.at(f"unknown {what} {value}", field=field) from None
+
+
+def playlist_item_from_pb(item: pb.PlaylistItem, field: str) -> PlaylistItem:
+    # Duration 0 passes through: the engine names the item and the field when it refuses it.
+    return PlaylistItem(
+        id=item.id,
+        duration_us=span_from_pb(item.duration, f"{field}.duration"),
+        asset_id=item.asset_id,
+        title=item.title,
+        weight=item.weight if item.weight else 1.0,
+        artist=item.artist,
+        category=item.category,
+        show=item.show,
+        episode=item.episode,
+        tags=tuple(item.tags),
+        kind=kind_from_pb(item.kind, f"{field}.kind"),
+        cooldown_us=span_from_pb(item.cooldown, f"{field}.cooldown") if item.HasField("cooldown") else None,
+        metadata=dict(item.metadata),
+    )
+
+
+def playlist_from_pb(p: pb.Playlist, field: str = "playlist") -> Playlist:
+    return Playlist(
+        items=tuple(playlist_item_from_pb(it, f"{field}.items[{i}]") for i, it in enumerate(p.items)),
+        order=_lookup(_ORDERS, p.order, "playback order", f"{field}.order"),
+        filler=tuple(playlist_item_from_pb(it, f"{field}.filler[{i}]") for i, it in enumerate(p.filler)),
+    )
+
+
+def schedule_rules_from_pb(r: pb.ScheduleRules, field: str = "rules") -> ScheduleRules:
+    return ScheduleRules(
+        item_cooldown_us=_non_negative(r.item_cooldown, f"{field}.item_cooldown"),
+        artist_separation_us=_non_negative(r.artist_separation, f"{field}.artist_separation"),
+        category_separation_us=_non_negative(r.category_separation, f"{field}.category_separation"),
+        show_separation_us=_non_negative(r.show_separation, f"{field}.show_separation"),
+        when_blocked=_lookup(_POLICIES, r.when_blocked, "blocked policy", f"{field}.when_blocked"),
+        dayparts=tuple(
+            Daypart(
+                start_local=d.start_local,
+                end_local=d.end_local,
+                days_of_week=tuple(d.days_of_week),
+                categories=tuple(d.categories),
+                tags=tuple(d.tags),
+            )
+            for d in r.dayparts
+        ),
+        gap_filler_asset_id=r.gap_filler_asset_id,
+        group_rules=tuple(
+            GroupRule(
+                key=_lookup(_GROUP_KEYS, g.key, "group key", f"{field}.group_rules[{i}].key"),
+                value=g.value,
+                separation_us=_non_negative(g.separation, f"{field}.group_rules[{i}].separation"),
+            )
+            for i, g in enumerate(r.group_rules)
+        ),
+    )
+
+
+def schedule_report_to_pb(r: ScheduleReport) -> pb.ScheduleReport:
+    return pb.ScheduleReport(
+        fill_ratio=r.fill_ratio,
+        unfilled=[window_to_pb(w) for w in r.unfilled],
+        repeats=r.repeats,
+        relaxations=[
+            pb.Relaxation(
+                rule=x.rule,
+                event_id=x.event_id,
+                item_id=x.item_id,
+                shortfall=span_to_pb(x.shortfall_us),
+                message=x.message,
+            )
+            for x in r.relaxations
+        ],
+        plays=[
+            pb.ItemPlays(
+                item_id=p.item_id,
+                count=p.count,
+                min_spacing=span_to_pb(p.min_spacing_us),
+                max_spacing=span_to_pb(p.max_spacing_us),
+            )
+            for p in r.plays
+        ],
+        filler_events=r.filler_events,
+        notes=list(r.notes),
+    )

@@ -179,6 +179,56 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
     ).SerializeToString()
 
 
+@dataclass(frozen=True, slots=True)
+class GeneratedSchedule:
+    """A generated window: the serialized ScheduleResponse (not yet committed),
+    and the events again when the caller will commit them."""
+
+    response: bytes
+    events: tuple[Event, ...] | None
+    window: Window
+    channel_id: str
+    expected_revision: int | None
+
+
+def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event]) -> GeneratedSchedule:
+    """Run the generation engine for a ScheduleRequest."""
+    from scheduleflow.server.core.generate import DEFAULT_MAX_RELAXATIONS, GenerateRequest, generate
+
+    req: spb.ScheduleRequest = _parse(spb.ScheduleRequest, raw)
+    if not req.channel_id:
+        raise InvalidInput.at("name the channel to schedule", field="channel_id")
+    if not req.HasField("window"):
+        raise InvalidInput.at("give the window to fill (start_time and end_time)", field="window")
+    window = convert.window_from_pb(req.window, "window")
+    zone = req.time_zone or channel_zone or "UTC"
+    check_zone(zone, "time_zone")
+    fixed = list(stored_fixed)
+    fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events"))
+    result = generate(
+        GenerateRequest(
+            window=window,
+            playlist=convert.playlist_from_pb(req.playlist),
+            time_zone=zone,
+            rules=convert.schedule_rules_from_pb(req.rules),
+            seed=req.seed,
+            fixed_events=tuple(fixed),
+            channel_id=req.channel_id,
+            max_relaxations=req.rules.max_relaxations or DEFAULT_MAX_RELAXATIONS,
+        )
+    )
+    response = spb.ScheduleResponse(
+        events=convert.events_to_pb(result.events), report=convert.schedule_report_to_pb(result.report)
+    ).SerializeToString()
+    return GeneratedSchedule(
+        response=response,
+        events=result.events if req.commit else None,
+        window=window,
+        channel_id=req.channel_id,
+        expected_revision=req.expected_revision if req.HasField("expected_revision") else None,
+    )
+
+
 def echo(value: Any) -> Any:
     """Returns its argument: lets tests and the benchmark measure the pool hop alone."""
     return value
@@ -197,6 +247,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "validate_stored": validate_stored,
     "prepare_import": prepare_import,
     "render_export": render_export,
+    "generate_schedule": generate_schedule,
     "echo": echo,
     "sleep": sleep,
 }

@@ -24,8 +24,8 @@ from google.protobuf.message import DecodeError, Message
 
 from scheduleflow.server import convert, jobs
 from scheduleflow.server.config import Config
-from scheduleflow.server.core.errors import InvalidInput, NotFound, NotImplementedYet, Unavailable
-from scheduleflow.server.core.model import ChannelInfo, Window
+from scheduleflow.server.core.errors import InvalidInput, NotFound, Unavailable
+from scheduleflow.server.core.model import ChannelInfo, Event, Window
 from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.stats import Stats
@@ -71,6 +71,7 @@ def _light(full: type[Message], keep: set[str]) -> type[Message]:
 
 _ValidateHeader = _light(spb.ValidateRequest, {"channel_id", "time_zone", "stored"})
 _ImportHeader = _light(spb.ImportRequest, {"channel_id"})
+_ScheduleHeader = _light(spb.ScheduleRequest, {"channel_id", "commit", "use_stored_fixed"})
 
 
 def _header(light: type[Message], raw: bytes) -> Any:
@@ -262,7 +263,46 @@ class ScheduleFlowService:
         return result
 
     async def schedule(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        raise NotImplementedYet("Schedule is not available in this server version yet (issue: schedule generation)")
+        header = _header(_ScheduleHeader, raw)
+        zone, fixed = "", []
+        if header.channel_id:
+            zone = await self._zone_of(header.channel_id)
+            if header.use_stored_fixed or header.commit:
+                fixed = await self._kept_in_place(spb.ScheduleRequest.FromString(raw))
+        generated: jobs.GeneratedSchedule = await self._cpu(len(raw), context, "generate_schedule", raw, zone, fixed)
+        if generated.events is None:
+            return generated.response
+        result = await self.store.commit_events(
+            generated.channel_id,
+            generated.events,
+            mode=ImportMode.REPLACE_WINDOW,
+            window=generated.window,
+            expected_revision=generated.expected_revision,
+        )
+        if result.change is not None:
+            self.on_change(result.change)
+        # Serialized messages concatenate as a merge: add the commit's fields
+        # without parsing the (possibly large) generated response again.
+        tail = spb.ScheduleResponse(committed=True, revision=result.channel.revision).SerializeToString()
+        return generated.response + tail
+
+    async def _kept_in_place(self, req: spb.ScheduleRequest) -> list[Event]:
+        """Stored events a Schedule must keep: hard starts (with use_stored_fixed),
+        and on commit every event that reaches outside the window, so that
+        replacing the window changes nothing beyond it."""
+        if not req.HasField("window"):
+            return []
+        window = convert.window_from_pb(req.window, "window")
+        try:
+            _, events = await self.store.read_events(req.channel_id, window)
+        except NotFound:
+            return []
+        return [
+            e
+            for e in events
+            if (req.use_stored_fixed and e.fixed_start)
+            or (req.commit and (e.start_us < window.start_us or e.end_us > window.end_us))
+        ]
 
     async def watch_schedule(
         self, request: spb.WatchScheduleRequest, context: grpc.aio.ServicerContext
