@@ -42,7 +42,9 @@ def _generate(into: Path) -> None:
     ]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
-    (into / PACKAGE / "__init__.py").write_text('"""Generated from protos/scheduleflow/v1 by scripts/gen_protos.py; do not edit."""\n')
+    (into / PACKAGE / "__init__.py").write_text(
+        '"""Generated from protos/scheduleflow/v1 by scripts/gen_protos.py; do not edit."""\n'
+    )
 
 
 def _generated(root: Path) -> dict[str, Path]:
@@ -65,7 +67,9 @@ def main() -> int:
             stale = sorted(
                 name
                 for name in fresh.keys() | current.keys()
-                if name not in fresh or name not in current or not filecmp.cmp(fresh[name], current[name], shallow=False)
+                if name not in fresh
+                or name not in current
+                or not filecmp.cmp(fresh[name], current[name], shallow=False)
             )
             if stale:
                 print("generated code is out of date; run python scripts/gen_protos.py:", *stale, file=sys.stderr)
