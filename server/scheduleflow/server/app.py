@@ -22,14 +22,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from scheduleflow.server import reflection
+from scheduleflow.server import reflection, security
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.hub import UpdateHub
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.stats import Stats
-from scheduleflow.server.store import SqliteStore, Store
+from scheduleflow.server.store import PostgresStore, SqliteStore, Store
 from scheduleflow.server.version import VERSION
 
 log = logging.getLogger("scheduleflow.server")
@@ -65,9 +65,7 @@ def configure_logging(config: Config) -> None:
 def open_store(config: Config) -> Store:
     """The store the configuration names: an SQLite file, or PostgreSQL by URL."""
     if config.store.startswith(("postgresql://", "postgres://")):
-        raise InvalidInput.at(
-            "PostgreSQL is not available in this server version yet; use an SQLite file path", field="store"
-        )
+        return PostgresStore(config.store)
     return SqliteStore(config.store)
 
 
@@ -106,7 +104,9 @@ class Server:
                 ("grpc.max_connection_age_ms", int(config.max_connection_age_s * 1000)),
                 ("grpc.max_connection_age_grace_ms", int(config.grace_s * 1000)),
             ]
+        self.credentials = security.server_credentials(config)
         self.grpc = grpc.aio.server(
+            interceptors=security.interceptors(config, self.stats),
             options=[
                 *age,
                 ("grpc.max_receive_message_length", limit),
@@ -128,7 +128,10 @@ class Server:
 
     async def start(self) -> None:
         try:
-            self.port = self.grpc.add_insecure_port(self.config.listen)
+            if self.credentials is None:
+                self.port = self.grpc.add_insecure_port(self.config.listen)
+            else:
+                self.port = self.grpc.add_secure_port(self.config.listen, self.credentials)
         except RuntimeError as exc:
             raise InvalidInput.at(f"cannot listen on {self.config.listen}: {exc}", field="listen") from exc
         await self.grpc.start()

@@ -7,8 +7,14 @@ factory may call ``pytest.skip`` when its database is not reachable.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import os
+import secrets
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,8 +28,46 @@ def _sqlite(tmp_path: Path) -> Store:
     return SqliteStore(str(tmp_path / "store.db"))
 
 
+#: The PostgreSQL the suite also runs on (skipped when nothing listens there).
+POSTGRES_URL = os.environ.get("SCHEDULEFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+_SCHEMA_PREFIX = f"sf_test_{secrets.token_hex(4)}_"
+_schema_numbers = itertools.count()
+
+
+@functools.cache
+def _postgres_listens() -> bool:
+    address = urlsplit(POSTGRES_URL)
+    try:
+        socket.create_connection((address.hostname or "localhost", address.port or 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _postgres(tmp_path: Path) -> Store:
+    """A store in a schema of its own, dropped when the store closes: tests and
+    concurrent runs on one database never see each other's data."""
+    asyncpg = pytest.importorskip("asyncpg")
+    if not _postgres_listens():
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL} (set SCHEDULEFLOW_TEST_POSTGRES_URL)")
+    from scheduleflow.server.store.postgres import PostgresStore
+
+    class ThrowawayPostgresStore(PostgresStore):
+        async def close(self) -> None:
+            await super().close()
+            conn = await asyncpg.connect(POSTGRES_URL)
+            try:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+            finally:
+                await conn.close()
+
+    schema = f"{_SCHEMA_PREFIX}{next(_schema_numbers)}"
+    return ThrowawayPostgresStore(POSTGRES_URL, schema=schema, notify_channel=schema, max_size=4)
+
+
 STORE_FACTORIES = [
     pytest.param(_sqlite, id="sqlite"),
+    pytest.param(_postgres, id="postgresql"),
 ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
@@ -163,14 +162,14 @@ async def test_every_field_counts_as_content(store: Store) -> None:
     base = ev("a", 0, metadata={"artist": "X", "genre": "pop"})
     await store.commit_events("ch", [base], mode=ALL, window=None)
     variants = [
-        dataclasses.replace(base, start_us=base.start_us + 1),
-        dataclasses.replace(base, duration_us=base.duration_us + 1),
-        dataclasses.replace(base, asset_id="other"),
-        dataclasses.replace(base, title="other"),
-        dataclasses.replace(base, kind=EventKind.LIVE),
-        dataclasses.replace(base, fixed_start=True),
-        dataclasses.replace(base, metadata={"artist": "X"}),
-        dataclasses.replace(base, metadata={"artist": "Y", "genre": "pop"}),
+        base._replace(start_us=base.start_us + 1),
+        base._replace(duration_us=base.duration_us + 1),
+        base._replace(asset_id="other"),
+        base._replace(title="other"),
+        base._replace(kind=EventKind.LIVE),
+        base._replace(fixed_start=True),
+        base._replace(metadata={"artist": "X"}),
+        base._replace(metadata={"artist": "Y", "genre": "pop"}),
     ]
     for variant in variants:
         result = await store.commit_events("ch", [variant], mode=ALL, window=None)
@@ -179,7 +178,7 @@ async def test_every_field_counts_as_content(store: Store) -> None:
         assert result.updated == 1, variant
 
     # The same metadata in another order is the same event.
-    same = dataclasses.replace(base, metadata={"genre": "pop", "artist": "X"})
+    same = base._replace(metadata={"genre": "pop", "artist": "X"})
     assert (await store.commit_events("ch", [same], mode=ALL, window=None)).unchanged == 1
 
 

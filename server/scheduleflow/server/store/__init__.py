@@ -13,6 +13,7 @@ from scheduleflow.server.store.port import (
     ImportMode,
     Store,
 )
+from scheduleflow.server.store.postgres import PostgresStore
 from scheduleflow.server.store.sqlite import SqliteStore
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ChangeRecord",
     "CommitResult",
     "ImportMode",
+    "PostgresStore",
     "SqliteStore",
     "Store",
 ]

@@ -1,0 +1,540 @@
+"""What only the PostgreSQL adapter promises: its schema, its pool, its outages,
+and the notifications that carry commits across replicas.
+
+The contract suite runs on PostgreSQL through ``conftest.STORE_FACTORIES``;
+these tests need a PostgreSQL too (``SCHEDULEFLOW_TEST_POSTGRES_URL``) and
+are skipped without one. Each works in a schema and a notification channel
+of its own, dropped at the end, so concurrent runs on one database never meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import os
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from scheduleflow.server.core.errors import FailedPrecondition, InvalidInput, NotFound, Unavailable
+from scheduleflow.server.core.model import ChannelInfo, Event
+from scheduleflow.server.store import ImportMode, Store
+from tests.unit.store._store_helpers import MINUTE, at, ev, ids
+
+asyncpg = pytest.importorskip("asyncpg")
+
+from scheduleflow.server.store import _postgres_schema  # noqa: E402 - needs asyncpg
+from scheduleflow.server.store.notify import (  # noqa: E402
+    CATCH_UP,
+    PostgresChangeListener,
+    decode_payload,
+    encode_payload,
+)
+from scheduleflow.server.store.postgres import PostgresStore  # noqa: E402
+
+URL = os.environ.get("SCHEDULEFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ALL = ImportMode.REPLACE_ALL
+MERGE = ImportMode.MERGE
+
+
+def _listens(url: str) -> bool:
+    address = urlsplit(url)
+    try:
+        socket.create_connection((address.hostname or "localhost", address.port or 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _with_port(url: str, port: int) -> str:
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+
+
+needs_postgres = pytest.mark.skipif(not _listens(URL), reason=f"no PostgreSQL at {URL}")
+
+
+@contextlib.asynccontextmanager
+async def _admin() -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(URL)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _terminate(application_name: str) -> int:
+    """Kill every backend of ``application_name``, as a database restart would."""
+    async with _admin() as conn:
+        killed: int = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()",
+            application_name,
+        )
+        return killed
+
+
+@pytest.fixture
+def name() -> str:
+    """A name no other test or run uses: for a schema, an application, a channel."""
+    return f"sf_test_{secrets.token_hex(6)}"
+
+
+@pytest.fixture
+async def schema(name: str) -> AsyncIterator[str]:
+    yield name
+    async with _admin() as conn:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {_postgres_schema.quote_ident(name)} CASCADE")
+
+
+def _store(schema: str, url: str = URL, **options: object) -> PostgresStore:
+    options.setdefault("max_size", 3)
+    options.setdefault("application_name", schema)
+    options.setdefault("notify_channel", schema)
+    return PostgresStore(url, schema=schema, **options)  # type: ignore[arg-type]
+
+
+# -- no database needed ------------------------------------------------------------
+
+
+def test_the_adapter_has_every_method_of_the_port_with_its_signature() -> None:
+    port_methods = {name for name, _ in inspect.getmembers(Store, inspect.isfunction) if not name.startswith("_")}
+
+    for method in port_methods:
+        adapter_method = getattr(PostgresStore, method)
+        assert inspect.iscoroutinefunction(adapter_method), method
+        assert inspect.signature(adapter_method) == inspect.signature(getattr(Store, method)), method
+    assert PostgresStore.kind == "postgresql"
+
+
+def test_notification_payloads_carry_keys() -> None:
+    assert encode_payload("ch", 7) == "ch:7"
+    assert decode_payload("ch:7") == ("ch", 7)
+    assert decode_payload(encode_payload("news:fr:1", 12)) == ("news:fr:1", 12)  # ids may hold ":"
+    # Too long for NOTIFY: sent empty, and an empty or odd payload asks for a catch-up.
+    assert encode_payload("x" * 8000, 1) == ""
+    for odd in ("", "ch", ":3", "ch:", "ch:-1", "ch:1e3"):
+        assert decode_payload(odd) == CATCH_UP, odd
+
+
+async def test_an_unreachable_database_is_unavailable() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = PostgresStore(_with_port(URL, port), connect_timeout_s=1)
+
+    with pytest.raises(Unavailable):
+        await store.open()
+    with pytest.raises(Unavailable):
+        await store.ping()
+    with pytest.raises(Unavailable):
+        async with PostgresChangeListener(_with_port(URL, port), connect_timeout_s=1):
+            pass
+
+
+def test_schema_names_are_checked() -> None:
+    with pytest.raises(ValueError, match="63 bytes"):
+        PostgresStore(URL, schema="s" * 64)
+    with pytest.raises(ValueError, match="min_size"):
+        PostgresStore(URL, min_size=5, max_size=2)
+
+
+# -- the schema ------------------------------------------------------------------------
+
+
+@needs_postgres
+async def test_replicas_starting_together_migrate_once(schema: str) -> None:
+    stores = [_store(schema, max_size=1) for _ in range(4)]
+    try:
+        await asyncio.gather(*(store.open() for store in stores))
+        await stores[0].commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        assert ids((await stores[3].read_events("ch", None))[1]) == ["a"]
+    finally:
+        for store in stores:
+            await store.close()
+
+    async with _admin() as conn:
+        await conn.execute(f"SET search_path = {_postgres_schema.quote_ident(schema)}")
+        assert await _postgres_schema.schema_version(conn) == _postgres_schema.LATEST_VERSION
+        assert await conn.fetchval("SELECT count(*) FROM schema_version") == 1
+
+
+@needs_postgres
+async def test_reopening_keeps_the_data_and_migrates_nothing(schema: str) -> None:
+    async with _store(schema) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+    async with _store(schema) as store:
+        channel, events = await store.read_events("ch", None)
+
+    assert (channel.revision, ids(events)) == (1, ["a"])
+
+
+@needs_postgres
+async def test_a_schema_from_a_newer_server_is_refused(schema: str) -> None:
+    async with _store(schema):
+        pass
+    async with _admin() as conn:
+        await conn.execute(
+            f"UPDATE {_postgres_schema.quote_ident(schema)}.schema_version SET version = $1",
+            _postgres_schema.LATEST_VERSION + 1,
+        )
+
+    store = _store(schema)
+    with pytest.raises(FailedPrecondition, match="newer than this server"):
+        await store.open()
+    with pytest.raises(Unavailable):
+        await store.ping()
+
+
+@needs_postgres
+async def test_connections_use_the_schema_and_a_byte_order_collation(schema: str) -> None:
+    async with _store(schema) as store:
+        # "B" < "a" < "b" < "é" in code point order; a locale would interleave cases.
+        for channel_id in ["é", "b", "a", "B"]:
+            await store.upsert_channel(ChannelInfo(channel_id))
+        page, _ = await store.list_channels(page_size=10, page_token="")
+        await store.commit_events("ch", [ev("b", 0), ev("a", 0), ev("B", 0), ev("é", 0)], mode=ALL, window=None)
+        _, events = await store.read_events("ch", None)
+        assert store._pool is not None
+        async with store._pool.acquire() as conn:
+            path = await conn.fetchval("SHOW search_path")
+
+    assert [c.id for c in page] == ["B", "a", "b", "é"]
+    assert ids(events) == ["B", "a", "b", "é"]
+    assert path == f'"{schema}"'
+
+
+# -- transactions and locks --------------------------------------------------------------
+
+
+@needs_postgres
+async def test_two_replicas_on_one_channel_take_turns(schema: str) -> None:
+    async with _store(schema) as one, _store(schema) as two:
+        results = await asyncio.gather(
+            *(
+                (one if i % 2 else two).commit_events("ch", [ev(f"e{i}", i * 30)], mode=MERGE, window=None)
+                for i in range(12)
+            )
+        )
+        channel = await one.get_channel("ch")
+        records = await two.changes_since("ch", 0) or []
+
+    assert sorted(r.channel.revision for r in results) == list(range(1, 13))
+    assert channel.event_count == 12
+    assert [r.revision for r in records] == list(range(1, 13))
+
+
+@needs_postgres
+async def test_replicas_creating_one_channel_at_once_get_one_channel(schema: str) -> None:
+    async with _store(schema) as one, _store(schema) as two:
+        await asyncio.gather(
+            one.upsert_channel(ChannelInfo("ch", "One")),
+            two.upsert_channel(ChannelInfo("ch", "Two")),
+            one.commit_events("ch", [ev("a", 0)], mode=MERGE, window=None),
+            two.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None),
+        )
+        channel = await one.get_channel("ch")
+
+    assert channel.revision == 2
+    assert channel.event_count == 2
+    assert channel.display_name in ("One", "Two")
+
+
+@needs_postgres
+async def test_a_rolled_back_commit_leaves_no_trace_of_the_channel(schema: str) -> None:
+    async with _store(schema) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None, dry_run=True)
+        with pytest.raises(InvalidInput):
+            await store.commit_events("ch", [ev("a\x00", 0)], mode=ALL, window=None)
+        with pytest.raises(NotFound):
+            await store.changes_since("ch", 0)
+
+    async with _admin() as conn:
+        assert await conn.fetchval(f"SELECT count(*) FROM {_postgres_schema.quote_ident(schema)}.channels") == 0
+
+
+@needs_postgres
+async def test_a_channel_locked_too_long_is_unavailable(schema: str) -> None:
+    async with _store(schema, lock_timeout_s=0.2) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        async with _admin() as conn, conn.transaction():
+            await conn.execute(
+                f"SELECT 1 FROM {_postgres_schema.quote_ident(schema)}.channels WHERE id = 'ch' FOR UPDATE"
+            )
+            with pytest.raises(Unavailable):
+                await store.commit_events("ch", [ev("b", 0)], mode=ALL, window=None)
+            other = await store.commit_events("other", [ev("b", 0)], mode=ALL, window=None)  # not blocked
+
+        assert other.channel.revision == 1
+        assert ids((await store.read_events("ch", None))[1]) == ["a"]
+
+
+@needs_postgres
+async def test_text_postgresql_cannot_hold_is_invalid_input(schema: str) -> None:
+    async with _store(schema) as store:
+        with pytest.raises(InvalidInput) as bad_title:
+            await store.commit_events("ch", [ev("a", 0), ev("b", 30, title="x\x00y")], mode=ALL, window=None)
+        with pytest.raises(InvalidInput) as bad_channel:
+            await store.get_channel("c\x00h")
+
+    assert bad_title.value.violations[0].where.field == "events[1].title"
+    assert bad_channel.value.violations[0].where.field == "channel_id"
+
+
+@needs_postgres
+async def test_idempotency_keys_are_forgotten_after_their_ttl(schema: str) -> None:
+    now = [1_000_000_000]
+    async with _store(schema, idempotency_ttl_s=60, clock=lambda: now[0]) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None, idempotency_key="k", fingerprint="f")
+        now[0] += 59_000_000
+        replay = await store.commit_events("ch", [], mode=ALL, window=None, idempotency_key="k", fingerprint="f")
+        now[0] += 2_000_000
+        fresh = await store.commit_events("ch", [], mode=ALL, window=None, idempotency_key="k", fingerprint="g")
+
+    assert replay.replayed
+    assert (fresh.replayed, fresh.removed) == (False, 1)
+
+
+@needs_postgres
+async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str) -> None:
+    events = [Event(f"e{i}", at(i), MINUTE) for i in range(50_000)]
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async with _store(schema) as store:
+        ticker = asyncio.create_task(tick())
+        try:
+            await store.commit_events("ch", events, mode=ALL, window=None)
+            await store.read_events("ch", None)
+        finally:
+            ticker.cancel()
+
+    assert ticks >= 5
+
+
+# -- outages ------------------------------------------------------------------------------
+
+
+@needs_postgres
+async def test_a_restarted_database_loses_no_acknowledged_commit(schema: str) -> None:
+    acknowledged: list[str] = []
+    async with _store(schema) as store:
+        for i in range(6):
+            if i in (2, 4):
+                assert await _terminate(schema) >= 1  # every pooled backend, as a restart would
+            # The port allows Unavailable once per outage; this adapter runs a
+            # call whose connection died before COMMIT again on a fresh one,
+            # and the database is back at once here, so every call succeeds.
+            await store.commit_events("ch", [ev(f"e{i}", i * 30)], mode=MERGE, window=None)
+            acknowledged.append(f"e{i}")
+        await _terminate(schema)
+        await store.ping()
+        await _terminate(schema)
+        channel, events = await store.read_events("ch", None)
+
+    assert ids(events) == acknowledged
+    assert channel.revision == channel.event_count == 6
+
+
+@needs_postgres
+async def test_a_commit_cut_off_midway_is_all_or_nothing(schema: str) -> None:
+    count = 30_000
+    events = [Event(f"e{i:06d}", at(i), MINUTE, title="x" * 40) for i in range(count)]
+    async with _store(schema) as store:
+        await store.commit_events("ch", [ev("first", -10, 5)], mode=ALL, window=None)
+        commit = asyncio.ensure_future(store.commit_events("ch", events, mode=ALL, window=None))
+        async with _admin() as conn:
+            deadline = time.monotonic() + 10
+            while not commit.done() and time.monotonic() < deadline:
+                busy = await conn.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1"
+                    " AND state = 'active' AND query LIKE 'COPY%'",
+                    schema,
+                )
+                if busy:
+                    await _terminate(schema)
+                    break
+                await asyncio.sleep(0.002)
+        with contextlib.suppress(Unavailable):  # the port allows it; this adapter retries
+            await commit
+        channel, stored = await store.read_events("ch", None)
+        records = await store.changes_since("ch", 0) or []
+
+    if channel.revision == 1:
+        assert ids(stored) == ["first"]
+        assert [r.revision for r in records] == [1]
+    else:
+        assert channel.revision == 2
+        assert channel.event_count == len(stored) == count
+        assert [(r.revision, len(r.added), len(r.removed_ids)) for r in records] == [(1, 1, 0), (2, count, 1)]
+
+
+class _Proxy:
+    """A TCP relay to PostgreSQL that can be cut and restored: an outage we own."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+        await asyncio.sleep(0.05)  # let the aborts reach both ends
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._writers |= {client_writer, server_writer}
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            writer.transport.abort()
+
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+        self._writers -= {client_writer, server_writer}
+
+
+@needs_postgres
+async def test_while_the_database_is_down_calls_are_unavailable_and_recover_after(schema: str) -> None:
+    proxy = _Proxy(urlsplit(URL).port or 5432)
+    await proxy.start()
+    try:
+        async with _store(schema, url=_with_port(URL, proxy.port), connect_timeout_s=1) as store:
+            await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+
+            await proxy.stop()
+            with pytest.raises(Unavailable):
+                await store.ping()
+            with pytest.raises(Unavailable):
+                await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+            with pytest.raises(Unavailable):
+                await store.read_events("ch", None)
+
+            await proxy.start()
+            await store.ping()
+            result = await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+            assert result.channel.revision == 2
+            assert ids((await store.read_events("ch", None))[1]) == ["a", "b"]
+    finally:
+        await proxy.stop()
+
+
+@needs_postgres
+async def test_a_closed_store_is_unavailable(schema: str) -> None:
+    store = _store(schema)
+    await store.open()
+    await store.ping()
+    await store.close()
+
+    with pytest.raises(Unavailable):
+        await store.ping()
+    with pytest.raises(Unavailable):
+        await store.commit_events("ch", [], mode=ALL, window=None)
+
+
+# -- notifications ----------------------------------------------------------------------
+
+
+@needs_postgres
+async def test_commits_are_announced_to_listeners_in_order(schema: str) -> None:
+    async with (
+        _store(schema) as store,
+        PostgresChangeListener(URL, channel=schema, application_name=f"{schema}_l") as listener,
+        contextlib.aclosing(listener.changes()) as changes,
+    ):
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)  # no change: no revision
+        await store.commit_events("ch", [ev("b", 0)], mode=ALL, window=None, dry_run=True)  # rolled back
+        await store.commit_events("news:fr", [ev("x", 0)], mode=ALL, window=None)
+        await store.upsert_channel(ChannelInfo("ch", "Renamed"))  # no revision
+        await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+        await store.delete_channel("ch")
+
+        got = [await asyncio.wait_for(anext(changes), 5) for _ in range(4)]
+
+    assert got == [("ch", 1), ("news:fr", 1), ("ch", 2), ("ch", 3)]
+
+
+@needs_postgres
+async def test_a_listener_reconnects_and_asks_for_a_catch_up(schema: str) -> None:
+    listener_name = f"{schema}_l"
+    async with (
+        _store(schema) as store,
+        PostgresChangeListener(
+            URL, channel=schema, application_name=listener_name, min_backoff_s=0.01, ping_interval_s=1
+        ) as listener,
+        contextlib.aclosing(listener.changes()) as changes,
+    ):
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        assert await asyncio.wait_for(anext(changes), 5) == ("ch", 1)
+
+        assert await _terminate(listener_name) == 1
+        assert await asyncio.wait_for(anext(changes), 10) == CATCH_UP
+        # The consumer catches up from the log; later commits arrive as before.
+        await store.commit_events("ch", [ev("b", 0)], mode=ALL, window=None)
+        assert await asyncio.wait_for(anext(changes), 5) == ("ch", 2)
+
+    assert listener.reconnects == 1
+
+
+@needs_postgres
+async def test_a_listener_keeps_trying_until_the_database_answers(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    listener = PostgresChangeListener(URL, channel=name, application_name=name, min_backoff_s=0.01)
+    async with listener:
+        real_connect = listener._connect
+        attempts = 0
+
+        async def flaky_connect() -> asyncpg.Connection:
+            nonlocal attempts
+            attempts += 1
+            if attempts < 3:
+                raise Unavailable("still down")
+            return await real_connect()
+
+        monkeypatch.setattr(listener, "_connect", flaky_connect)
+        async with contextlib.aclosing(listener.changes()) as changes:
+            await _terminate(name)
+            assert await asyncio.wait_for(anext(changes), 10) == CATCH_UP
+
+    assert attempts == 3
+
+
+@needs_postgres
+async def test_a_listener_that_falls_behind_is_told_to_catch_up(name: str) -> None:
+    async with PostgresChangeListener(URL, channel=name, application_name=name, max_pending=3) as listener:
+        async with _admin() as conn:
+            for revision in range(1, 6):
+                await conn.execute("SELECT pg_notify($1, $2)", name, f"ch:{revision}")
+        async with contextlib.aclosing(listener.changes()) as changes:
+            got = [await asyncio.wait_for(anext(changes), 5) for _ in range(2)]
+
+    # 1 to 3 filled the queue; 4 found it full, so the backlog became a catch-up.
+    assert got == [CATCH_UP, ("ch", 5)]
