@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
@@ -40,6 +41,10 @@ EXIT_NEGATIVE = 1
 EXIT_ERROR = 2
 
 SERVER_ENV = "SCHEDULEFLOW_SERVER"
+TLS_CA_ENV = "SCHEDULEFLOW_TLS_CA"
+TLS_CERT_ENV = "SCHEDULEFLOW_TLS_CERT"
+TLS_KEY_ENV = "SCHEDULEFLOW_TLS_KEY"
+TOKEN_ENV = "SCHEDULEFLOW_TOKEN"
 
 _FORMATS = ("auto", "json", "xml", "xmltv")
 _MODES = ("replace-window", "replace-all", "merge")
@@ -102,6 +107,31 @@ def _global_options(parser: argparse.ArgumentParser, *, server_default: str, on_
     )
     group.add_argument(
         "--json", action="store_true", default=default(False), help="print the response as one JSON document"
+    )
+    security = parser.add_argument_group("security (TLS is on when any --tls-* option is given)")
+    security.add_argument(
+        "--tls-ca",
+        metavar="FILE",
+        default=default(os.environ.get(TLS_CA_ENV) or None),
+        help=f"PEM CA certificate(s) that signed the server's certificate (env {TLS_CA_ENV}; default: system roots)",
+    )
+    security.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        default=default(os.environ.get(TLS_CERT_ENV) or None),
+        help=f"PEM client certificate chain, for servers that require mutual TLS (env {TLS_CERT_ENV})",
+    )
+    security.add_argument(
+        "--tls-key",
+        metavar="FILE",
+        default=default(os.environ.get(TLS_KEY_ENV) or None),
+        help=f"PEM private key of --tls-cert (env {TLS_KEY_ENV})",
+    )
+    security.add_argument(
+        "--token",
+        metavar="TOKEN",
+        default=default(os.environ.get(TOKEN_ENV) or None),
+        help=f"bearer token sent as 'authorization: Bearer TOKEN' (env {TOKEN_ENV}, which keeps it out of ps)",
     )
 
 
@@ -220,7 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with Client(args.server, timeout=args.timeout or DEFAULT_TIMEOUT) as client:
+        credentials, metadata = _security(args)
+        with Client(
+            args.server, timeout=args.timeout or DEFAULT_TIMEOUT, credentials=credentials, metadata=metadata
+        ) as client:
             status: int = args.run(client, args)
             return status
     except UsageError as exc:
@@ -240,6 +273,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+
+
+def _security(args: argparse.Namespace) -> tuple[grpc.ChannelCredentials | None, list[tuple[str, str]]]:
+    """TLS credentials (None: plaintext) and the authorization metadata the options ask for."""
+    metadata = [("authorization", f"Bearer {args.token}")] if args.token else []
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_ca is None and args.tls_cert is None:
+        return None, metadata
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=Path(args.tls_ca).read_bytes() if args.tls_ca else None,
+        private_key=Path(args.tls_key).read_bytes() if args.tls_key else None,
+        certificate_chain=Path(args.tls_cert).read_bytes() if args.tls_cert else None,
+    )
+    return credentials, metadata
 
 
 def _emit(args: argparse.Namespace, message: Message, human: Callable[[], str]) -> None:

@@ -64,6 +64,21 @@ class Config:
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
     log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
+    tls_cert: str = field(
+        default="", metadata={"help": "PEM file of the server's certificate chain; with --tls-key turns TLS on"}
+    )
+    tls_key: str = field(default="", metadata={"help": "PEM file of the server's private key (unencrypted)"})
+    tls_client_ca: str = field(
+        default="",
+        metadata={"help": "PEM file of the CA that signs client certificates: clients must present one (mutual TLS)"},
+    )
+    tokens_file: str = field(
+        default="",
+        metadata={
+            "help": "file of 'ROLE TOKEN' lines (role read or write), read at start: calls then need "
+            "'authorization: Bearer TOKEN' (unset: no authentication, for trusted networks only)"
+        },
+    )
 
     def __post_init__(self) -> None:
         problems = []
@@ -92,6 +107,14 @@ class Config:
             problems.append(f"log_level {self.log_level!r}: use DEBUG, INFO, WARNING or ERROR")
         if not self.store:
             problems.append("store must name an SQLite file or a postgresql:// URL")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            problems.append("tls_cert and tls_key go together: give both (certificate chain and private key) or neither")
+        if self.tls_client_ca and not self.tls_cert:
+            problems.append("tls_client_ca (mutual TLS) needs TLS: give tls_cert and tls_key too")
+        for name in ("tls_cert", "tls_key", "tls_client_ca", "tokens_file"):
+            path = getattr(self, name)
+            if path and not os.path.isfile(path):
+                problems.append(f"{name} {path!r}: no such file")
         if problems:
             raise InvalidInput("invalid configuration: " + "; ".join(problems))
 

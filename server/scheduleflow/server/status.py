@@ -35,6 +35,8 @@ _CODES: list[tuple[type[errors.ScheduleFlowError], grpc.StatusCode, str]] = [
     (errors.Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED, "OVERLOADED"),
     (errors.Unavailable, grpc.StatusCode.UNAVAILABLE, "UNAVAILABLE"),
     (errors.NotImplementedYet, grpc.StatusCode.UNIMPLEMENTED, "NOT_IMPLEMENTED"),
+    (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED, "UNAUTHENTICATED"),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED, "PERMISSION_DENIED"),
 ]
 
 

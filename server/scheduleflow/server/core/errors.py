@@ -11,6 +11,8 @@ The tree::
     ├── FailedPrecondition       state forbids the call      -> FAILED_PRECONDITION
     ├── Overloaded               queue full                  -> RESOURCE_EXHAUSTED + RetryInfo
     ├── Unavailable              draining, worker crash, db  -> UNAVAILABLE (retryable)
+    ├── Unauthenticated          no or unknown bearer token  -> UNAUTHENTICATED
+    ├── PermissionDenied         the token's role is too low -> PERMISSION_DENIED
     └── NotImplementedYet        RPC not built yet           -> UNIMPLEMENTED
 
 The status mapping itself lives in ``scheduleflow.server.status`` (the only
@@ -107,3 +109,11 @@ class Unavailable(ScheduleFlowError):
 
 class NotImplementedYet(ScheduleFlowError):
     pass
+
+
+class Unauthenticated(ScheduleFlowError):
+    """The call carries no valid ``authorization: Bearer <token>`` header."""
+
+
+class PermissionDenied(ScheduleFlowError):
+    """The caller is known, but its role does not allow this call."""
