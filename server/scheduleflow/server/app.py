@@ -25,6 +25,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from scheduleflow.server import reflection, security
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.feed import PostgresFeed, StoreHealth
 from scheduleflow.server.hub import UpdateHub
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
@@ -125,6 +126,16 @@ class Server:
         reflection.enable(self.grpc, [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
         self.port = 0
         self.stopped = asyncio.Event()
+        self.feed: PostgresFeed | None = None
+        if isinstance(store, PostgresStore):
+            self.feed = PostgresFeed(config.store, store, self.hub)
+        self.store_health = StoreHealth(store, self._store_health_changed)
+
+    async def _store_health_changed(self, healthy: bool) -> None:
+        if self.service.draining:
+            return
+        status = health_pb2.HealthCheckResponse.SERVING if healthy else health_pb2.HealthCheckResponse.NOT_SERVING
+        await self.health.set(SERVICE_NAME, status)
 
     async def start(self) -> None:
         try:
@@ -134,9 +145,12 @@ class Server:
                 self.port = self.grpc.add_secure_port(self.config.listen, self.credentials)
         except RuntimeError as exc:
             raise InvalidInput.at(f"cannot listen on {self.config.listen}: {exc}", field="listen") from exc
+        if self.feed is not None:
+            await self.feed.start()
         await self.grpc.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self.store_health.start()
         # Everything built so far lives as long as the server: keep the cyclic
         # collector from scanning it again on every collection.
         gc.collect()
@@ -159,6 +173,9 @@ class Server:
         # Streams end now with UNAVAILABLE so playout systems reconnect elsewhere;
         # unary calls get the grace period.
         self.hub.close()
+        await self.store_health.close()
+        if self.feed is not None:
+            await self.feed.close()
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
         await self.grpc.stop(self.config.grace_s)
         log.info("stopped")

@@ -116,6 +116,9 @@ class UpdateHub:
     def watchers(self) -> int:
         return len({s for subs in self._subs.values() for s in subs})
 
+    def watched_channels(self) -> list[str]:
+        return list(self._subs)
+
     def newest(self, channel_id: str) -> int:
         return self._newest.get(channel_id, 0)
 
