@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _MIN_S = 1e-5
@@ -56,6 +57,8 @@ class Stats:
         self.methods: dict[str, MethodStats] = {}
         self.inline = 0
         self.open_streams = 0
+        #: Called with (method, code, seconds) for every call: metrics exporters.
+        self.observers: list[Callable[[str, str, float], None]] = []
 
     def record(self, method: str, code: str, seconds: float) -> None:
         m = self.methods.get(method)
@@ -66,3 +69,5 @@ class Stats:
             m.errors += 1
         m.codes[code] += 1
         m.latency.record(seconds)
+        for observe in self.observers:
+            observe(method, code, seconds)
