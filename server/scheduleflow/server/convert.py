@@ -169,6 +169,46 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
     return out
 
 
+def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
+    """The events as placed Events when every one is plain (id, instant start,
+    non-negative duration, all in range); None when any needs the general path.
+
+    The fast path of Validate: building Events straight from the messages skips
+    the InputEvent step and normalisation, about half the cost of a small call.
+    Anything unusual (text starts, missing fields, values out of range,
+    unknown kinds) returns None, and the general path describes it.
+    """
+    out: list[Event] = []
+    append = out.append
+    kinds = _KIND_FROM_PB
+    for e in events:
+        if not e.id or e.WhichOneof("start") != "start_time" or not e.HasField("duration"):
+            return None
+        ts, d = e.start_time, e.duration
+        seconds, nanos, d_seconds, d_nanos = ts.seconds, ts.nanos, d.seconds, d.nanos
+        kind = kinds.get(e.kind)
+        if (
+            kind is None
+            or not (0 <= nanos < _NANOS and _MIN_S <= seconds < _MAX_S)
+            or not (0 <= d_nanos < _NANOS and 0 <= d_seconds < _MAX_SPAN_S)
+        ):
+            return None
+        metadata = e.metadata
+        append(
+            Event(
+                e.id,
+                seconds * 1_000_000 + nanos // 1000,
+                d_seconds * 1_000_000 + d_nanos // 1000,
+                e.asset_id,
+                e.title,
+                kind,
+                e.fixed_start,
+                dict(metadata) if metadata else _NO_METADATA,
+            )
+        )
+    return out
+
+
 def events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[Event]:
     """Events that must already be placed (instants, positive durations)."""
     out = []

@@ -49,8 +49,12 @@ def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "
     rules = convert.rules_from_pb(req.rules, default_max_findings)
     source = req.WhichOneof("source")
     if source == "events":
-        inputs = convert.input_events_from_pb(req.events.events, "events.events")
-        report = validate(inputs, tz=tz, window=window, rules=rules, field_prefix="events.events")
+        placed = convert.placed_events_from_pb(req.events.events)
+        if placed is not None:
+            report = validate_events(placed, window=window, rules=rules, field_prefix="events.events")
+        else:
+            inputs = convert.input_events_from_pb(req.events.events, "events.events")
+            report = validate(inputs, tz=tz, window=window, rules=rules, field_prefix="events.events")
     elif source == "document":
         from scheduleflow.server.formats import parse_document
 

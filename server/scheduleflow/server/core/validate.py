@@ -256,9 +256,10 @@ def validate_events(
     window: Window | None = None,
     rules: Rules = Rules(),
     prior_findings: Sequence[Finding] = (),
+    field_prefix: str = "events",
 ) -> ValidationReport:
     """Check events whose starts are already in UTC (documents, stored channels)."""
-    out = _Collector(rules.max_findings)
+    out = _Collector(rules.max_findings, field_prefix)
     out.extend(prior_findings)
     locs: list[_Place] = list(locations) if locations else list(range(len(events)))
     return _check(list(events), locs, window, rules, out)
