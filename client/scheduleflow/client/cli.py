@@ -277,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _security(args: argparse.Namespace) -> tuple[grpc.ChannelCredentials | None, list[tuple[str, str]]]:
     """TLS credentials (None: plaintext) and the authorization metadata the options ask for."""
+    if args.token is not None and not (args.token and all("!" <= ch <= "~" for ch in args.token)):
+        raise UsageError("--token must be printable ASCII without spaces")
     metadata = [("authorization", f"Bearer {args.token}")] if args.token else []
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together")

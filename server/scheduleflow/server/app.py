@@ -27,6 +27,7 @@ from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.feed import PostgresFeed, StoreHealth
 from scheduleflow.server.hub import UpdateHub
+from scheduleflow.server.metrics import Metrics
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.stats import Stats
@@ -96,7 +97,15 @@ class Server:
         self.config = config
         self.stats = Stats()
         self.hub = UpdateHub(buffer=config.watch_buffer)
-        self.service = ScheduleFlowService(config, pool, store, self.stats, self.hub)
+        self.metrics: Metrics | None = None
+        served_store = store
+        if config.metrics_listen:
+            self.metrics = Metrics()
+            self.metrics.watch(pool, self.hub, self.stats)
+            self.stats.observers.append(self.metrics.observe_call)
+            served_store = self.metrics.timed_store(store)
+        self.metrics_port = 0
+        self.service = ScheduleFlowService(config, pool, served_store, self.stats, self.hub)
         limit = config.max_message_bytes
         age: list[tuple[str, int]] = []
         if config.max_connection_age_s > 0:
@@ -147,6 +156,11 @@ class Server:
             raise InvalidInput.at(f"cannot listen on {self.config.listen}: {exc}", field="listen") from exc
         if self.feed is not None:
             await self.feed.start()
+        if self.metrics is not None:
+            self.metrics_port = self.metrics.serve(self.config.metrics_listen)
+            log.info(
+                "metrics on http://%s:%d/metrics", self.config.metrics_listen.rpartition(":")[0], self.metrics_port
+            )
         await self.grpc.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -174,6 +188,8 @@ class Server:
         # unary calls get the grace period.
         self.hub.close()
         await self.store_health.close()
+        if self.metrics is not None:
+            self.metrics.close()
         if self.feed is not None:
             await self.feed.close()
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)

@@ -62,6 +62,10 @@ class Config:
         },
     )
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
+    metrics_listen: str = field(
+        default="",
+        metadata={"help": "HOST:PORT to serve Prometheus metrics on at /metrics (empty: no metrics endpoint)"},
+    )
     log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
     tls_cert: str = field(
@@ -101,6 +105,10 @@ class Config:
             problems.append("watch_buffer must be at least 1")
         if self.max_concurrent_rpcs < 1:
             problems.append("max_concurrent_rpcs must be at least 1")
+        if self.metrics_listen:
+            m_host, m_sep, m_port = self.metrics_listen.rpartition(":")
+            if not m_sep or not m_host or not m_port.isdigit() or not 0 <= int(m_port) <= 65535:
+                problems.append(f"metrics_listen {self.metrics_listen!r}: give HOST:PORT, e.g. 127.0.0.1:9090")
         if self.log_format not in ("text", "json"):
             problems.append(f"log_format {self.log_format!r}: use text or json")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -108,7 +116,9 @@ class Config:
         if not self.store:
             problems.append("store must name an SQLite file or a postgresql:// URL")
         if bool(self.tls_cert) != bool(self.tls_key):
-            problems.append("tls_cert and tls_key go together: give both (certificate chain and private key) or neither")
+            problems.append(
+                "tls_cert and tls_key go together: give both (certificate chain and private key) or neither"
+            )
         if self.tls_client_ca and not self.tls_cert:
             problems.append("tls_client_ca (mutual TLS) needs TLS: give tls_cert and tls_key too")
         for name in ("tls_cert", "tls_key", "tls_client_ca", "tokens_file"):
