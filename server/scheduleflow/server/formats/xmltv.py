@@ -1,0 +1,589 @@
+"""XMLTV (xmltv.dtd): import real-world listings, export files that the
+reference validator ``tv_validate_file`` accepts.
+
+Rules:
+
+1. One channel per import. ``channel_id`` picks one; without it a document
+   that names exactly one channel (in ``<channel>`` or ``<programme
+   channel=...>``) gives that one, and a document with several is
+   ``InvalidInput`` listing them.
+2. Channel ids must look like DNS names, ``bbc1.example`` (xmltv.dtd asks for
+   RFC 2838 ids and ``tv_validate_file`` rejects anything else), on import
+   and on export.
+3. Times are XMLTV's ``YYYYMMDDhhmmss +zzzz``; no offset means UTC (the DTD
+   says so). Export writes every instant with the offset the channel's zone
+   has at that instant, in whole seconds (XMLTV's precision).
+4. A programme without ``stop`` ends where the next later programme of its
+   channel starts. The last one has no end anyone can know: it becomes an
+   ERROR finding (MISSING_FIELD) and is left out, like an unreadable start,
+   rather than getting a guessed length. A start or stop that cannot be read
+   is a finding too.
+5. XMLTV has no event ids. Export writes ours in ``<episode-num
+   system="scheduleflow-id">`` (``system`` is free text in the DTD and the
+   validator checks only ``xmltv_ns`` numbers) and the asset id likewise in
+   ``system="scheduleflow-asset"``, the way grabbers carry programme ids
+   (``dd_progid``). Import uses them, or derives the id
+   ``<channel>@<UTC start as YYYYMMDDThhmmssZ>`` (``#n`` added for the n-th
+   programme of a clump), stable across re-imports of the same listing.
+6. Programme children map to metadata (table ``_TEXT`` and friends below);
+   repeated elements are joined with "; ", text is stripped (leading and
+   trailing whitespace "is not significant", says the DTD), ``lang``
+   attributes and titles after the first are dropped, elements we do not map
+   (icon, video, audio, subtitles, review, image, length) are ignored.
+   Export writes the mapped keys back in the DTD's order; other metadata,
+   ``kind`` and ``fixed_start`` have no place in XMLTV and are not exported.
+7. Lenient where real files vary, strict where the DTD is: unknown children
+   and attributes of ``<channel>``/``<programme>`` are ignored, but ``<tv>``
+   holds only channels and programmes, and ``start``/``channel`` are required.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from lxml import etree
+
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.model import (
+    MAX_DURATION_US,
+    ChannelInfo,
+    Event,
+    FindingCode,
+    Location,
+    ScheduleDocument,
+)
+from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_datetime, zone
+from scheduleflow.server.formats import _xml_safety as safety
+from scheduleflow.server.formats._common import (
+    Collector,
+    check_exportable,
+    check_text,
+    escape_attr,
+    escape_text,
+    illegal_char,
+    read_instant,
+)
+from scheduleflow.server.formats.limits import Limits
+
+#: tv_validate_file's test for a channel id (XMLTV::ValidateFile).
+CHANNEL_ID = re.compile(r"[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+")
+#: tv_validate_file's test for an xmltv_ns episode number, in Perl's byte
+#: semantics: ASCII digits and ASCII white space only.
+_XMLTV_NS = re.compile(
+    r"[ \t\n\r\f\v]*[0-9]*([ \t\n\r\f\v]*/[ \t\n\r\f\v]*[0-9]+)?[ \t\n\r\f\v]*\."
+    r"[ \t\n\r\f\v]*[0-9]*([ \t\n\r\f\v]*/[ \t\n\r\f\v]*[0-9]+)?[ \t\n\r\f\v]*\."
+    r"[ \t\n\r\f\v]*[0-9]*([ \t\n\r\f\v]*/[ \t\n\r\f\v]*[0-9]+)?[ \t\n\r\f\v]*"
+)
+#: Text tv_validate_file takes for mis-encoding (it greps the file's bytes):
+#: C1 controls (UTF-8 C2 80-9F, "windows-1252?"), U+FFFD before "]" and the
+#: double-encoded replacement character "ï¿½". All are valid XML text, so the
+#: export writes them as character references, which the check does not see
+#: and every XML parser reads back as the same characters.
+_VALIDATOR_SUSPECT = re.compile("[\x80-\x9f\ufffd]|(?<=\u00ef)\u00bf")
+
+ID_SYSTEM = "scheduleflow-id"
+ASSET_SYSTEM = "scheduleflow-asset"
+#: An "episode" value that is not a valid xmltv_ns number travels under this
+#: system so that it still comes back as "episode".
+EPISODE_SYSTEM = "scheduleflow-episode"
+_RESERVED_SYSTEMS = frozenset({"xmltv_ns", "onscreen", ID_SYSTEM, ASSET_SYSTEM, EPISODE_SYSTEM})
+
+#: Text elements -> metadata keys, in xmltv.dtd's order.
+_TEXT_BEFORE_CREDITS = (("sub-title", "sub_title"), ("desc", "description"))
+_CREDITS = (
+    "director",
+    "actor",
+    "writer",
+    "adapter",
+    "producer",
+    "composer",
+    "editor",
+    "presenter",
+    "commentator",
+    "guest",
+)
+_TEXT_AFTER_CREDITS = (
+    ("date", "date"),
+    ("category", "category"),
+    ("keyword", "keyword"),
+    ("language", "language"),
+    ("orig-language", "orig_language"),
+    ("url", "url"),
+    ("country", "country"),
+)
+_TEXT = dict(_TEXT_BEFORE_CREDITS + _TEXT_AFTER_CREDITS)
+#: EMPTY elements: present means "true".
+_FLAGS = (("previously-shown", "previously_shown"), ("new", "new"))
+#: Text that may be empty (then it means "true").
+_MAYBE_EMPTY = (("premiere", "premiere"), ("last-chance", "last_chance"))
+#: Elements with a <value> child and an optional system attribute.
+_VALUED = (("rating", "rating"), ("star-rating", "star_rating"))
+_JOIN = "; "
+
+
+@dataclass(slots=True)
+class _Row:
+    """A programme as read, before its times are resolved."""
+
+    explicit_id: str
+    start: str
+    stop: str
+    clump: int
+    title: str
+    asset: str
+    metadata: dict[str, str]
+    line: int
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse(content: bytes, *, limits: Limits, channel_id: str = "") -> ScheduleDocument:
+    """Read an XMLTV document (see the module rules)."""
+    safety.check_size(content, limits)
+    prolog = safety.scan_prolog(content, allow_doctype=True, encodings=safety.ASCII_COMPATIBLE)
+    if prolog.root_name != "tv":
+        raise InvalidInput.at(
+            f"the root element is <{prolog.root_name}>: an XMLTV document starts with <tv>",
+            line=prolog.root_line,
+            column=prolog.root_column,
+        )
+    reader = _Reader(content, limits, channel_id)
+    try:
+        reader.run()
+    except etree.XMLSyntaxError as exc:
+        raise safety.syntax_error(exc, limits) from None
+    return reader.finish()
+
+
+class _Reader:
+    def __init__(self, content: bytes, limits: Limits, channel_id: str) -> None:
+        self.content = content
+        self.limits = limits
+        self.wanted = channel_id
+        self.lines = safety.LineIndex(content)
+        self.collector = Collector(limits)
+        #: Channel ids in order of appearance -> display name.
+        self.channels: dict[str, str] = {}
+        self.rows: dict[str, list[_Row]] = {}
+        self.valid_ids: set[str] = set()
+
+    def fail(self, message: str, line: int, tag: str = "", attribute: str = "") -> InvalidInput:
+        column = 0
+        if tag:
+            line, column = self.lines.locate(line, tag, attribute)
+        return InvalidInput.at(message, line=line, column=column)
+
+    def run(self) -> None:
+        depth = 0
+        root: etree._Element | None = None
+        for action, el in safety.iterparse(self.content, ("{*}tv", "{*}channel", "{*}programme")):
+            tag = el.tag
+            if action == "start":
+                depth += 1
+                if tag not in ("tv", "channel", "programme"):
+                    name = safety.local_name(tag)
+                    raise self.fail(f"<{name}> is in a namespace: XMLTV elements have none", safety.line_of(el), name)
+                if depth == 1:
+                    root = el
+                elif depth > 2:
+                    raise self.fail(f"<{tag}> is not allowed inside another element", safety.line_of(el), tag)
+                continue
+            depth -= 1
+            if depth == 0:
+                assert root is not None
+                if root.text is not None and not root.text.isspace():
+                    raise self.fail("text is not allowed directly inside <tv>", safety.line_of(root), "tv")
+                for child in root:
+                    self.check_sibling(child)
+                continue
+            parent = el.getparent()
+            if parent is not None and parent is not root:
+                # Inside an element the filter does not report, e.g. <listing>.
+                self.check_sibling(parent)
+            if tag == "programme":
+                self.programme(el)
+            else:
+                self.channel(el)
+            self.release(el)
+
+    def check_sibling(self, node: etree._Element) -> None:
+        tag = node.tag
+        if tag is etree.Entity:
+            raise self.entity_error(node, safety.line_of(node))
+        if isinstance(tag, str) and tag not in ("channel", "programme"):
+            raise self.fail(
+                f"unknown element <{tag}>: <tv> holds <channel> and <programme> elements", safety.line_of(node), tag
+            )
+        if node.tail is not None and not node.tail.isspace():
+            raise self.fail(f"text {node.tail.strip()[:40]!r} is not allowed between elements", safety.line_of(node))
+
+    def entity_error(self, node: etree._Element, line: int, tag: str = "") -> InvalidInput:
+        # Only possible after a DOCTYPE (which stops libxml2 from calling an
+        # undeclared entity an error): the DTD is never loaded, so no entity
+        # but the five predefined ones can have a value.
+        name = cast(Any, node).name
+        return self.fail(
+            f"undefined entity &{name};: only &amp; &lt; &gt; &quot; &apos; and character references are allowed",
+            line,
+            tag,
+        )
+
+    def release(self, el: etree._Element) -> None:
+        cast(Any, el).clear(keep_tail=True)  # lxml-stubs lacks keep_tail
+        parent = el.getparent()
+        if parent is None:
+            return
+        while True:
+            previous = el.getprevious()
+            if previous is None:
+                break
+            self.check_sibling(previous)
+            parent.remove(previous)
+
+    def check_channel_id(self, value: str, line: int, tag: str, attribute: str) -> None:
+        if value in self.valid_ids:
+            return
+        if CHANNEL_ID.fullmatch(value) is not None:
+            self.valid_ids.add(value)
+        else:
+            raise self.fail(
+                f"channel id {value[:80]!r} is not an XMLTV id: use letters, digits and '-' in dot-separated "
+                "parts with at least one dot, such as 'bbc1.example'",
+                line,
+                tag,
+                attribute,
+            )
+
+    def text_of(self, el: etree._Element, depth: int) -> str:
+        """The stripped text of an element at ``depth`` (tv is 1), whose
+        subtree is checked for entity references and the depth limit."""
+        if len(el):
+            self.check_tree(el, depth)
+        return (el.text or "").strip()
+
+    def check_tree(self, el: etree._Element, depth: int) -> None:
+        """Refuse entity references and deep nests anywhere below ``el``
+        (elements we ignore may hold anything else)."""
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if depth + safety.subtree_depth(el) > self.limits.max_depth:
+            raise self.fail(
+                f"elements are nested more than {self.limits.max_depth} levels deep", safety.line_of(el), tag
+            )
+        for node in el.iter():
+            if node.tag is etree.Entity:
+                raise self.entity_error(node, safety.line_of(el), tag)
+
+    def channel(self, el: etree._Element) -> None:
+        line = safety.line_of(el)
+        channel_id = el.get("id")
+        if channel_id is None:
+            raise self.fail('<channel> needs an id attribute, such as id="bbc1.example"', line, "channel")
+        self.check_channel_id(channel_id, line, "channel", "id")
+        if channel_id in self.channels:
+            raise self.fail(f"channel {channel_id!r} is described twice", line, "channel")
+        display_name = ""
+        for child in el:
+            if child.tag is etree.Entity:
+                raise self.entity_error(child, line)
+            text = self.text_of(child, 3)
+            if child.tag == "display-name" and not display_name:
+                display_name = text
+        problem = check_text(display_name, "display-name", self.limits)
+        if problem:
+            raise self.fail(problem, line, "channel")
+        self.channels[channel_id] = display_name
+
+    def programme(self, el: etree._Element) -> None:
+        line = safety.line_of(el)
+        start = el.get("start")
+        channel = el.get("channel")
+        if start is None or channel is None:
+            missing = "start" if start is None else "channel"
+            raise self.fail(
+                f'<programme> needs a {missing} attribute: <programme start="20251122093000 +0000" channel="bbc1.example">',
+                line,
+                "programme",
+            )
+        self.check_channel_id(channel, line, "programme", "channel")
+        self.collector.count(line=line)
+        if self.wanted and channel != self.wanted:
+            return
+        stop = el.get("stop") or ""
+        clump = 0
+        clumpidx = el.get("clumpidx")
+        if clumpidx:
+            m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", clumpidx)
+            if m is None or int(m.group(1)) >= int(m.group(2)):
+                raise self.fail(
+                    f"clumpidx {clumpidx[:40]!r} must be 'n/total' with n < total, such as '0/2'",
+                    line,
+                    "programme",
+                    "clumpidx",
+                )
+            clump = int(m.group(1))
+        title = ""
+        explicit_id = ""
+        asset = ""
+        values: dict[str, list[str]] = {}
+        title_seen = False
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                raise self.entity_error(child, line)
+            if tag == "title":
+                text = self.text_of(child, 3)
+                if not title_seen:
+                    title, title_seen = text, True
+            elif tag in _TEXT:
+                text = self.text_of(child, 3)
+                if text:
+                    values.setdefault(_TEXT[tag], []).append(text)
+            elif tag == "credits":
+                self.check_tree(child, 3)
+                for person in child:
+                    text = (person.text or "").strip()
+                    if isinstance(person.tag, str) and person.tag in _CREDITS and text:
+                        values.setdefault(person.tag, []).append(text)
+            elif tag == "episode-num":
+                text = self.text_of(child, 3)
+                system = child.get("system", "onscreen")
+                if system == ID_SYSTEM:
+                    explicit_id = text
+                elif system == ASSET_SYSTEM:
+                    asset = text
+                elif text:
+                    key = _EPISODE_KEYS.get(system, f"episode.{system}")
+                    values.setdefault(key, []).append(text)
+            elif tag in _FLAG_KEYS:
+                self.check_tree(child, 3)
+                values[_FLAG_KEYS[tag]] = ["true"]
+            elif tag in _MAYBE_EMPTY_KEYS:
+                text = self.text_of(child, 3)
+                values.setdefault(_MAYBE_EMPTY_KEYS[tag], []).append(text or "true")
+            elif tag in _VALUED_KEYS:
+                self.check_tree(child, 3)
+                rating_system = child.get("system")
+                key = _VALUED_KEYS[tag] if rating_system is None else f"{_VALUED_KEYS[tag]}.{rating_system}"
+                for item in child:
+                    text = (item.text or "").strip()
+                    if item.tag == "value" and text:
+                        values.setdefault(key, []).append(text)
+            else:
+                # Not mapped (rule 6), but held to the same limits.
+                self.check_tree(child, 3)
+        metadata = {key: _JOIN.join(texts) for key, texts in values.items()}
+        limits = self.limits
+        if len(metadata) > limits.max_metadata_entries:
+            raise self.fail(
+                f"programme has {len(metadata)} metadata entries; at most {limits.max_metadata_entries} are allowed",
+                line,
+                "programme",
+            )
+        for what, field_text in [("title", title), ("id", explicit_id), ("asset", asset), *metadata.items()]:
+            problem = check_text(field_text, what, limits)
+            if problem:
+                raise self.fail(problem, line, "programme")
+        self.rows.setdefault(channel, []).append(_Row(explicit_id, start, stop, clump, title, asset, metadata, line))
+
+    def select(self) -> str:
+        known = list(self.channels)
+        known += [c for c in self.rows if c not in self.channels]
+        if self.wanted:
+            if known and self.wanted not in known:
+                raise InvalidInput.at(
+                    f"channel {self.wanted!r} is not in this XMLTV document; it has: {', '.join(known[:50])}",
+                    field="channel_id",
+                )
+            return self.wanted
+        if len(known) > 1:
+            raise InvalidInput.at(
+                f"this XMLTV document has {len(known)} channels ({', '.join(known[:50])}): "
+                "say which one to import with channel_id",
+                field="channel_id",
+            )
+        return known[0] if known else ""
+
+    def finish(self) -> ScheduleDocument:
+        chosen = self.select()
+        if not chosen:
+            return self.collector.document(())
+        utc = zone("UTC")
+        rows = self.rows.get(chosen, [])
+        parsed: list[tuple[_Row, str, int, int | None]] = []
+        for row in rows:
+            try:
+                instant = read_instant(row.start, utc)
+            except TimestampError as exc:
+                # Columns are found on demand: scanning for them is an error
+                # path's cost, not every programme's.
+                start_where = Location(*self.lines.locate(row.line, "programme", "start"))
+                self.collector.bad_timestamp(exc, row.explicit_id or f"{chosen}@{row.start.strip()}", start_where)
+                continue
+            event_id = row.explicit_id or _derived_id(chosen, instant.us, row.clump)
+            stop_us: int | None = None
+            if row.stop:
+                try:
+                    stop_us = read_instant(row.stop, utc).us
+                except TimestampError as exc:
+                    stop_where = Location(*self.lines.locate(row.line, "programme", "stop"))
+                    self.collector.bad_timestamp(exc, event_id, stop_where, "stop")
+                    continue
+            self.collector.normalised(instant.spelling, event_id, Location(line=row.line))
+            parsed.append((row, event_id, instant.us, stop_us))
+        starts = sorted({start for _, _, start, _ in parsed})
+        for row, event_id, start_us, stop_us in parsed:
+            where = Location(line=row.line)
+            if stop_us is None:
+                following = bisect.bisect_right(starts, start_us)
+                if following == len(starts):
+                    self.collector.error(
+                        FindingCode.MISSING_FIELD,
+                        f"event {event_id!r}: the last programme of {chosen!r} has no stop time, so its end is "
+                        'unknown: add stop="..."',
+                        event_id,
+                        Location(*self.lines.locate(row.line, "programme")),
+                    )
+                    continue
+                stop_us = starts[following]
+            duration_us = stop_us - start_us
+            if abs(duration_us) > MAX_DURATION_US:
+                raise self.fail(
+                    f"programme {event_id!r} lasts longer than the longest event allowed (366 days): check its stop",
+                    row.line,
+                    "programme",
+                    "stop",
+                )
+            self.collector.add(
+                Event(
+                    id=event_id,
+                    start_us=start_us,
+                    duration_us=duration_us,
+                    asset_id=row.asset,
+                    title=row.title,
+                    metadata=row.metadata,
+                ),
+                where,
+            )
+        info = ChannelInfo(id=chosen, display_name=self.channels.get(chosen, ""))
+        return self.collector.document((info,))
+
+
+_FLAG_KEYS = dict(_FLAGS)
+_EPISODE_KEYS = {"xmltv_ns": "episode", EPISODE_SYSTEM: "episode", "onscreen": "episode_onscreen"}
+_MAYBE_EMPTY_KEYS = dict(_MAYBE_EMPTY)
+_VALUED_KEYS = dict(_VALUED)
+
+
+def _derived_id(channel: str, start_us: int, clump: int) -> str:
+    stamp = to_datetime(start_us).strftime("%Y%m%dT%H%M%SZ")
+    return f"{channel}@{stamp}" + (f"#{clump}" if clump else "")
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _programme_children(event: Event) -> list[str]:
+    """The children of one <programme>, in xmltv.dtd's order (rule 6)."""
+    # Import strips text (rule 6), so blank values are not carried; the
+    # validator also rejects an empty title or desc. A blank title falls back
+    # to the event id, as <title> is required.
+    meta = {key: value for key, value in event.metadata.items() if value.strip()}
+    out = [f"<title>{escape_text(event.title if event.title.strip() else event.id)}</title>"]
+
+    def text(element: str, key: str) -> None:
+        value = meta.get(key, "")
+        if value:
+            out.append(f"<{element}>{escape_text(value)}</{element}>")
+
+    for element, key in _TEXT_BEFORE_CREDITS:
+        text(element, key)
+    credits = "".join(f"<{role}>{escape_text(meta[role])}</{role}>" for role in _CREDITS if meta.get(role, ""))
+    if credits:
+        out.append(f"<credits>{credits}</credits>")
+    for element, key in _TEXT_AFTER_CREDITS:
+        text(element, key)
+    episode = meta.get("episode", "")
+    if episode:
+        system = "xmltv_ns" if _XMLTV_NS.fullmatch(episode) else EPISODE_SYSTEM
+        out.append(f'<episode-num system="{system}">{escape_text(episode)}</episode-num>')
+    if meta.get("episode_onscreen", ""):
+        out.append(f'<episode-num system="onscreen">{escape_text(meta["episode_onscreen"])}</episode-num>')
+    keys = sorted(meta)
+    for key in keys:
+        system = key[len("episode.") :]
+        if key.startswith("episode.") and system not in _RESERVED_SYSTEMS and meta[key]:
+            out.append(f'<episode-num system="{escape_attr(system)}">{escape_text(meta[key])}</episode-num>')
+    if event.asset_id:
+        out.append(f'<episode-num system="{ASSET_SYSTEM}">{escape_text(event.asset_id)}</episode-num>')
+    out.append(f'<episode-num system="{ID_SYSTEM}">{escape_text(event.id)}</episode-num>')
+    if meta.get("previously_shown") == "true":
+        out.append("<previously-shown/>")
+    for element, key in _MAYBE_EMPTY:
+        value = meta.get(key, "")
+        if value == "true":
+            out.append(f"<{element}/>")
+        elif value:
+            out.append(f"<{element}>{escape_text(value)}</{element}>")
+    if meta.get("new") == "true":
+        out.append("<new/>")
+    for element, base in _VALUED:
+        for key in keys:
+            if not meta[key]:
+                continue
+            if key == base:
+                out.append(f"<{element}><value>{escape_text(meta[key])}</value></{element}>")
+            elif key.startswith(base + "."):
+                system = escape_attr(key[len(base) + 1 :])
+                out.append(f'<{element} system="{system}"><value>{escape_text(meta[key])}</value></{element}>')
+    return out
+
+
+def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> bytes:
+    """An XMLTV document for ``events`` of ``channel`` (rules 2, 3, 5, 6)."""
+    if CHANNEL_ID.fullmatch(channel.id) is None:
+        raise InvalidInput.at(
+            f"channel id {channel.id!r} cannot be written as XMLTV, whose ids look like DNS names "
+            "('bbc1.example'); export as XML or JSON",
+            field="channel_id",
+        )
+    try:
+        tz = zone(channel.time_zone or "UTC")
+    except TimestampError as exc:
+        raise InvalidInput.at(exc.message, field="time_zone") from None
+    ind1, ind2, nl = ("  ", "    ", "\n") if pretty else ("", "", "")
+    channel_attr = escape_attr(channel.id)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<!DOCTYPE tv SYSTEM "xmltv.dtd">\n',
+        '<tv generator-info-name="ScheduleFlow">\n',
+        f'{ind1}<channel id="{channel_attr}">{nl}{ind2}<display-name>'
+        f"{escape_text(channel.display_name or channel.id)}</display-name>{nl}{ind1}</channel>\n",
+    ]
+    append = out.append
+    for event in events:
+        try:
+            start = format_xmltv(event.start_us, tz)
+            stop = format_xmltv(event.start_us + event.duration_us, tz)
+        except OverflowError:
+            # The local time in the channel's zone falls outside years 1-9999.
+            raise InvalidInput.at(
+                f"event {event.id!r} cannot be written as XMLTV: in {tz.key} its times fall outside years 0001-9999",
+                field="events",
+            ) from None
+        children = _programme_children(event)
+        inner = "".join(f"{ind2}{child}{nl}" for child in children)
+        append(
+            f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}">{nl}{inner}{ind1}</programme>\n'
+        )
+    out.append("</tv>\n")
+    text = "".join(out)
+    if illegal_char(text) is not None:
+        check_exportable(channel, events)
+    # Markup is ASCII, so this touches text and attribute values only.
+    text = _VALIDATOR_SUSPECT.sub(lambda m: f"&#{ord(m.group())};", text)
+    return text.encode("utf-8")
