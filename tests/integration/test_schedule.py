@@ -115,3 +115,14 @@ def test_the_cli_prints_the_report_and_commits(server: ServerProcess, tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "100" in result.stdout  # the fill ratio, as a percentage
     assert "revision 1" in result.stdout or "revision: 1" in result.stdout, result.stdout
+
+
+def test_schedule_runs_in_the_pool_however_small_the_request(server: ServerProcess) -> None:
+    """A small playlist can ask for a year: its cost is not its size, so it never runs on the event loop."""
+    playlist, rules = load_playlist(playlist_json(items=5))
+    with Client(server.address, timeout=60) as client:
+        before = client.get_stats().pool
+        client.schedule("pool.example", playlist, window=DAY, rules=rules)
+        after = client.get_stats().pool
+    assert after.completed == before.completed + 1
+    assert after.inline == before.inline

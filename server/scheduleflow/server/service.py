@@ -269,7 +269,11 @@ class ScheduleFlowService:
             zone = await self._zone_of(header.channel_id)
             if header.use_stored_fixed or header.commit:
                 fixed = await self._kept_in_place(spb.ScheduleRequest.FromString(raw))
-        generated: jobs.GeneratedSchedule = await self._cpu(len(raw), context, "generate_schedule", raw, zone, fixed)
+        # Always the pool: the cost grows with the window, not with the request
+        # (a 15 KB playlist can ask for a year of events).
+        generated: jobs.GeneratedSchedule = await self.pool.run(
+            "generate_schedule", raw, zone, fixed, timeout=self._timeout(context)
+        )
         if generated.events is None:
             return generated.response
         result = await self.store.commit_events(
