@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from scheduleflow.server import reflection, security
+from scheduleflow.server import reflection, security, tracing
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.feed import PostgresFeed, StoreHealth
@@ -210,9 +210,14 @@ async def serve(config: Config) -> None:
         # One line on stdout that scripts and tests wait for (the port may have been 0).
         print(f"scheduleflow-server listening on {host}:{port}", flush=True)
 
-    async with running(config, on_ready=ready):
-        await stop.wait()
-        log.info("signal received")
+    stop_tracing = tracing.setup(config.tracing)
+    try:
+        async with running(config, on_ready=ready):
+            await stop.wait()
+            log.info("signal received")
+    finally:
+        if stop_tracing is not None:
+            stop_tracing()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

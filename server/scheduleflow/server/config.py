@@ -66,6 +66,13 @@ class Config:
         default="",
         metadata={"help": "HOST:PORT to serve Prometheus metrics on at /metrics (empty: no metrics endpoint)"},
     )
+    tracing: str = field(
+        default="",
+        metadata={
+            "help": "OpenTelemetry tracing of every RPC: otlp (to OTEL_EXPORTER_OTLP_ENDPOINT) or console "
+            "(stderr); empty: off. Needs the otel extra"
+        },
+    )
     log_format: str = field(default="text", metadata={"help": "text or json (one JSON object per line)"})
     log_level: str = field(default="INFO", metadata={"help": "DEBUG, INFO, WARNING or ERROR"})
     tls_cert: str = field(
@@ -109,6 +116,8 @@ class Config:
             m_host, m_sep, m_port = self.metrics_listen.rpartition(":")
             if not m_sep or not m_host or not m_port.isdigit() or not 0 <= int(m_port) <= 65535:
                 problems.append(f"metrics_listen {self.metrics_listen!r}: give HOST:PORT, e.g. 127.0.0.1:9090")
+        if self.tracing not in ("", "otlp", "console"):
+            problems.append(f"tracing {self.tracing!r}: use otlp, console, or leave it empty")
         if self.log_format not in ("text", "json"):
             problems.append(f"log_format {self.log_format!r}: use text or json")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
