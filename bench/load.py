@@ -14,7 +14,13 @@ Rules this module keeps:
 4. What is counted: the calls that *complete* inside the measurement window
    (after the warm-up). Throughput and latency describe the same calls. Calls
    still in flight when the window closes are cancelled and reported apart
-   (``cancelled_at_end``), never as errors.
+   (``cancelled_at_end``), never as errors; how long each had waited is kept
+   (``in_flight_ms``), so ``latency_with_in_flight_ms`` gives percentiles
+   that do not forget them (lower bounds: a server slower than the window
+   is long would otherwise be judged by its luckiest calls only).
+
+Several loads can run at once from one start signal (``run_many``: a mix),
+and a load can send several requests in turn (``payloads``).
 
 The load comes from ``processes`` client processes (``spawn``: no inherited
 gRPC state), each with its share of the ``concurrency`` virtual clients. A
@@ -163,6 +169,8 @@ class LoadSpec:
     target: str
     method: str
     payload: bytes = b""
+    payloads: tuple[bytes, ...] = ()
+    """Several requests, sent in turn (each client process cycles through them); overrides ``payload``."""
     concurrency: int = 1
     clients_per_connection: int = 50
     processes: int = 1
@@ -218,6 +226,10 @@ class LoadSpec:
     def connections(self, index: int) -> int:
         return math.ceil(self.share(index)[0] / self.clients_per_connection)
 
+    @property
+    def requests(self) -> tuple[bytes, ...]:
+        return self.payloads or (self.payload,)
+
 
 @dataclass
 class _ProcessResult:
@@ -230,6 +242,7 @@ class _ProcessResult:
     window_end: float
     cancelled_at_end: int
     connections: int
+    in_flight_ages: bytes = b""  # array('d') of seconds: how long each call cancelled at the end had waited
 
 
 @dataclass
@@ -262,6 +275,21 @@ class LoadResult:
     windows: list[tuple[float, float]]
     samples_ms: list[float] = field(default_factory=list, repr=False)
     """Every counted latency, sorted (not written to JSON)."""
+    in_flight_ms: list[float] = field(default_factory=list, repr=False)
+    """How long each call cancelled at the end had waited by then, sorted (not written to JSON)."""
+
+    @property
+    def latency_with_in_flight_ms(self) -> dict[str, float]:
+        """Percentiles of the counted calls and the calls still in flight at the end, those at their age.
+
+        An in-flight call's latency is at least its age, so these are lower
+        bounds; unlike ``latency_ms`` they do not forget the calls that waited
+        longest. When a server answers slower than the window is long (a queue
+        of 1,000 clients in front of a few calls per second), the counted calls
+        are only the lucky first ones, and this is the honest figure.
+        """
+        both = sorted(self.samples_ms + self.in_flight_ms)
+        return {f"p{p}": percentile(both, p) for p in (50, 90, 99)} | {"calls": float(len(both))}
 
     @property
     def errors(self) -> int:
@@ -277,7 +305,8 @@ class LoadResult:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        del out["samples_ms"]
+        del out["samples_ms"], out["in_flight_ms"]
+        out["latency_with_in_flight_ms"] = self.latency_with_in_flight_ms
         return out
 
     def format_text(self) -> str:
@@ -296,6 +325,11 @@ class LoadResult:
             "",
             "Latency distribution:",
         ]
+        if self.cancelled_at_end:
+            bound = self.latency_with_in_flight_ms
+            lines.insert(
+                -2, f"  With those:   p50 >= {bound['p50']:.2f} ms, p99 >= {bound['p99']:.2f} ms (at their age)"
+            )
         for key in ("min", "mean", "p50", "p90", "p95", "p99", "max"):
             lines.append(f"  {key:>4}: {lat.get(key, 0.0):10.2f} ms")
         lines += ["", "Histogram (upper bound, count):"]
@@ -350,6 +384,7 @@ def _summarise(
     connections: int,
     cancelled_at_end: int,
     payload_bytes: int,
+    in_flight_ms: list[float] | None = None,
 ) -> LoadResult:
     ms = sorted(samples_ms)
     count = sum(codes.values())
@@ -380,16 +415,19 @@ def _summarise(
         cancelled_at_end=cancelled_at_end,
         windows=windows,
         samples_ms=ms,
+        in_flight_ms=sorted(in_flight_ms or []),
     )
 
 
 def _merge(spec: LoadSpec, parts: list[_ProcessResult]) -> LoadResult:
     """The processes of one run ran at the same time: their windows overlap."""
     values = array.array("d")
+    ages = array.array("d")
     codes: Counter[str] = Counter()
     outside: Counter[str] = Counter()
     for part in parts:
         values.frombytes(part.latencies)
+        ages.frombytes(part.in_flight_ages)
         codes.update(part.codes)
         outside.update(part.outside_codes)
     window = (min(p.window_start for p in parts), max(p.window_end for p in parts))
@@ -402,7 +440,8 @@ def _merge(spec: LoadSpec, parts: list[_ProcessResult]) -> LoadResult:
         elapsed=window[1] - window[0],
         connections=sum(p.connections for p in parts),
         cancelled_at_end=sum(p.cancelled_at_end for p in parts),
-        payload_bytes=len(spec.payload),
+        payload_bytes=len(spec.requests[0]),
+        in_flight_ms=[v * 1000 for v in ages],
     )
 
 
@@ -425,6 +464,7 @@ def combine(results: Sequence[LoadResult]) -> LoadResult:
         connections=max(r.connections for r in results),
         cancelled_at_end=sum(r.cancelled_at_end for r in results),
         payload_bytes=results[0].payload_bytes,
+        in_flight_ms=[v for r in results for v in r.in_flight_ms],
     )
 
 
@@ -434,7 +474,7 @@ def combine(results: Sequence[LoadResult]) -> LoadResult:
 class _Window:
     """The measurement state of one client process (one event loop: no locks)."""
 
-    def __init__(self, spec: LoadSpec, total: int | None, start: float) -> None:
+    def __init__(self, spec: LoadSpec, total: int | None, start: float, clients: int = 0, first: int = 0) -> None:
         duration = spec.effective_duration_s
         self.total = total
         self.start = start + spec.warmup_s
@@ -449,6 +489,19 @@ class _Window:
         self.done = asyncio.Event()
         self.rate_step = spec.processes / spec.rate if spec.rate else 0.0
         self.next_slot = start
+        # The start of each virtual client's call in flight (nan: none), for the ages at the end.
+        self.started = array.array("d", [math.nan]) * clients
+        self.requests = spec.requests
+        self.request_index = first
+
+    def next_request(self) -> bytes:
+        """The next request of the cycle (one request: always that one)."""
+        request = self.requests[self.request_index % len(self.requests)]
+        self.request_index += 1
+        return request
+
+    def in_flight_ages(self, now: float) -> array.array[float]:
+        return array.array("d", (now - s for s in self.started if not math.isnan(s)))
 
     def may_start(self, now: float) -> bool:
         if self.done.is_set() or now >= min(self.planned_end, self.hard_end):
@@ -468,7 +521,7 @@ class _Window:
             self.done.set()
 
 
-async def _virtual_client(call: Any, payload: bytes, spec: LoadSpec, window: _Window) -> None:
+async def _virtual_client(call: Any, client: int, spec: LoadSpec, window: _Window) -> None:
     import grpc
 
     loop_time = time.monotonic
@@ -481,8 +534,9 @@ async def _virtual_client(call: Any, payload: bytes, spec: LoadSpec, window: _Wi
                 await asyncio.sleep(min(delay, window.hard_end - loop_time()))
             if not window.may_start(loop_time()):
                 return
+        payload = window.next_request()
         window.in_flight += 1
-        started = loop_time()
+        started = window.started[client] = loop_time()
         try:
             await call(payload, timeout=spec.timeout_s)
             code = "OK"
@@ -494,10 +548,11 @@ async def _virtual_client(call: Any, payload: bytes, spec: LoadSpec, window: _Wi
             code = f"CLIENT_{type(exc).__name__}"
         finally:
             window.in_flight -= 1
+            window.started[client] = math.nan
         window.record(started, loop_time(), code)
 
 
-async def _drive(spec: LoadSpec, index: int, go: Any, ready: Any) -> _ProcessResult:
+async def _drive(spec: LoadSpec, index: int, go: Any, ready: Any, key: Any = None) -> _ProcessResult:
     import grpc
 
     clients, total = spec.share(index)
@@ -512,15 +567,15 @@ async def _drive(spec: LoadSpec, index: int, go: Any, ready: Any) -> _ProcessRes
         await asyncio.wait_for(
             asyncio.gather(*(ch.channel_ready() for ch in channels)), timeout=min(_CONNECT_TIMEOUT_S, spec.max_run_s)
         )
-        ready.put(("ready", index))
+        ready.put(("ready", index if key is None else key))
         loop = asyncio.get_running_loop()
         if not await loop.run_in_executor(None, go.wait, _SPAWN_TIMEOUT_S):
             raise TimeoutError("the parent never said go")
         # Raw bytes in, raw bytes out: no (de)serializer.
         calls = [ch.unary_unary(spec.method) for ch in channels]
-        window = _Window(spec, total, time.monotonic())
+        window = _Window(spec, total, time.monotonic(), clients, first=index)
         tasks = [
-            asyncio.create_task(_virtual_client(calls[i // spec.clients_per_connection], spec.payload, spec, window))
+            asyncio.create_task(_virtual_client(calls[i // spec.clients_per_connection], i, spec, window))
             for i in range(clients)
         ]
         all_done = asyncio.create_task(asyncio.wait(tasks))
@@ -530,6 +585,7 @@ async def _drive(spec: LoadSpec, index: int, go: Any, ready: Any) -> _ProcessRes
         window.end = min(window.end, time.monotonic())
         window.done.set()
         cancelled = window.in_flight
+        ages = window.in_flight_ages(time.monotonic())
         for task in (*tasks, all_done, stop):
             task.cancel()
         await asyncio.gather(*tasks, all_done, stop, return_exceptions=True)
@@ -541,72 +597,96 @@ async def _drive(spec: LoadSpec, index: int, go: Any, ready: Any) -> _ProcessRes
             window_end=max(window.start, window.end),
             cancelled_at_end=cancelled,
             connections=len(channels),
+            in_flight_ages=ages.tobytes(),
         )
     finally:
         await asyncio.gather(*(ch.close() for ch in channels), return_exceptions=True)
 
 
-def _client_process(spec: LoadSpec, index: int, go: Any, ready: Any, results: Any) -> None:
+def reap(procs: Sequence[Any], *queues: Any, timeout_s: float = 10.0) -> None:
+    """Wait for helper processes to end (``timeout_s`` each), kill any still alive, close their queues."""
+    for p in procs:
+        p.join(timeout=timeout_s)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
+    for q in queues:
+        q.close()
+
+
+def _client_process(spec: LoadSpec, index: int, go: Any, ready: Any, results: Any, key: Any = None) -> None:
+    key = index if key is None else key
     try:
-        result = asyncio.run(_drive(spec, index, go, ready))
-        results.put(("ok", index, result))
+        result = asyncio.run(_drive(spec, index, go, ready, key))
+        results.put(("ok", key, result))
     except BaseException:
-        results.put(("error", index, traceback.format_exc()))
+        results.put(("error", key, traceback.format_exc()))
 
 
 def run(spec: LoadSpec) -> LoadResult:
     """Run ``spec`` from ``spec.processes`` spawned client processes; merged figures."""
+    return run_many([spec])[0]
+
+
+def run_many(specs: Sequence[LoadSpec]) -> list[LoadResult]:
+    """Run several loads at once (a mix), each from its own client processes.
+
+    Every client process connects first; then one signal starts them all, so
+    the measurement windows of the loads line up. One result per spec.
+    """
     ctx = multiprocessing.get_context("spawn")
     go = ctx.Event()
     ready = ctx.Queue()
     results = ctx.Queue()
+    keys = [(s, i) for s, spec in enumerate(specs) for i in range(spec.processes)]
     procs = [
-        ctx.Process(target=_client_process, args=(spec, i, go, ready, results), name=f"load-client-{i}", daemon=True)
-        for i in range(spec.processes)
+        ctx.Process(
+            target=_client_process,
+            args=(specs[s], i, go, ready, results, (s, i)),
+            name=f"load-client-{s}-{i}",
+            daemon=True,
+        )
+        for s, i in keys
     ]
     for p in procs:
         p.start()
-    parts: dict[int, _ProcessResult] = {}
+    parts: dict[tuple[int, int], _ProcessResult] = {}
     failures: list[str] = []
     try:
-        waiting = set(range(spec.processes))
+        waiting = set(keys)
         deadline = time.monotonic() + _SPAWN_TIMEOUT_S + _CONNECT_TIMEOUT_S
         while waiting and time.monotonic() < deadline:
             try:
-                kind, index = ready.get(timeout=0.2)
-                waiting.discard(index)
+                kind, key = ready.get(timeout=0.2)
+                waiting.discard(tuple(key))
             except queue.Empty:
                 with contextlib.suppress(queue.Empty):
-                    kind, index, detail = results.get_nowait()
-                    failures.append(f"client {index}: {detail}")
+                    kind, key, detail = results.get_nowait()
+                    failures.append(f"client {key}: {detail}")
                     break
         if waiting and not failures:
-            failures.append(f"client processes {sorted(waiting)} did not connect to {spec.target}")
+            targets = sorted({specs[s].target for s, _ in waiting})
+            failures.append(f"client processes {sorted(waiting)} did not connect to {', '.join(targets)}")
         go.set()
         # Every process sends exactly one message; each run is bounded by max_run_s.
-        deadline = time.monotonic() + spec.max_run_s + spec.timeout_s + _SPAWN_TIMEOUT_S
-        while len(parts) + len(failures) < spec.processes and time.monotonic() < deadline:
+        longest = max(spec.max_run_s + spec.timeout_s for spec in specs)
+        deadline = time.monotonic() + longest + _SPAWN_TIMEOUT_S
+        while len(parts) + len(failures) < len(keys) and time.monotonic() < deadline:
             try:
-                kind, index, detail = results.get(timeout=0.5)
+                kind, key, detail = results.get(timeout=0.5)
             except queue.Empty:
                 if not any(p.is_alive() for p in procs) and results.empty():
                     break
                 continue
             if kind == "ok":
-                parts[index] = detail
+                parts[tuple(key)] = detail
             else:
-                failures.append(f"client {index}: {detail}")
+                failures.append(f"client {key}: {detail}")
     finally:
-        for p in procs:
-            p.join(timeout=10)
-            if p.is_alive():
-                p.kill()
-                p.join(timeout=5)
-        ready.close()
-        results.close()
-    if failures or len(parts) < spec.processes:
+        reap(procs, ready, results)
+    if failures or len(parts) < len(keys):
         raise RuntimeError("load run failed:\n" + ("\n".join(failures) or "a client process vanished"))
-    return _merge(spec, [parts[i] for i in sorted(parts)])
+    return [_merge(spec, [parts[(s, i)] for i in range(spec.processes)]) for s, spec in enumerate(specs)]
 
 
 # -- the command line ------------------------------------------------------------
