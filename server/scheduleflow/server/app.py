@@ -193,7 +193,13 @@ class Server:
         if self.feed is not None:
             await self.feed.close()
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
-        await self.grpc.stop(self.config.grace_s)
+        # Keep accepting while in-flight calls finish, so that calls arriving
+        # now get our UNAVAILABLE ("retry elsewhere") rather than a transport
+        # error; then stop, with a short grace for calls that slipped in.
+        started = time.monotonic()
+        if not await self.service.drained(self.config.grace_s):
+            log.warning("grace period over with %d calls still running: cutting them", self.service.in_flight)
+        await self.grpc.stop(max(0.0, min(1.0, self.config.grace_s - (time.monotonic() - started))))
         log.info("stopped")
         self.stopped.set()
 

@@ -13,6 +13,7 @@ flag) are read, through "light" message types that skip the payload fields.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
 from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
-from scheduleflow.server.pool import WorkerPool
+from scheduleflow.server.pool import DeadlineExpired, WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
 from scheduleflow.server.store import ChangeRecord, ImportMode, Store
@@ -95,6 +96,9 @@ class ScheduleFlowService:
         self.stats = stats
         self.started = time.time()
         self.draining = False
+        #: Unary calls being handled; a drain waits for it to reach zero.
+        self.in_flight = 0
+        self._idle = asyncio.Event()
         #: Called with every committed ChangeRecord: the hub, unless a database
         #: feed (PostgreSQL LISTEN/NOTIFY) publishes every replica's commits.
         self.on_change: Callable[[ChangeRecord], None] = hub.publish
@@ -130,6 +134,7 @@ class ScheduleFlowService:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             code = "OK"
+            self.in_flight += 1
             try:
                 if self.draining:
                     raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
@@ -142,9 +147,24 @@ class ScheduleFlowService:
                 code = status.code.name
                 await context.abort_with_status(status)
             finally:
+                self.in_flight -= 1
+                if not self.in_flight:
+                    self._idle.set()
                 self.stats.record(method, code, time.perf_counter() - started)
 
         return call
+
+    async def drained(self, timeout: float) -> bool:
+        """Wait until no unary call is in flight (True), or ``timeout`` seconds (False)."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight:
+            self._idle.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), remaining)
+        return True
 
     def _instrument_stream(self, method: str, fn: Handler) -> Any:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -174,7 +194,7 @@ class ScheduleFlowService:
         if remaining is None:
             return None
         if remaining <= 0:
-            raise InvalidInput.at("the call's deadline had already passed when it arrived")
+            raise DeadlineExpired("the call's deadline had passed before its work could start")
         return float(remaining)
 
     async def _cpu(self, raw_size: int, context: grpc.aio.ServicerContext, name: str, *args: Any) -> Any:
