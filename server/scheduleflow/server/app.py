@@ -114,6 +114,9 @@ class Server:
                 ("grpc.max_connection_age_ms", int(config.max_connection_age_s * 1000)),
                 ("grpc.max_connection_age_grace_ms", int(config.grace_s * 1000)),
             ]
+        # Far above --max-concurrent-rpcs: calls must reach the handlers to be
+        # shed with RESOURCE_EXHAUSTED (a queued call costs gRPC a few KB).
+        pending = max(100_000, 4 * config.max_concurrent_rpcs)
         self.credentials = security.server_credentials(config)
         self.grpc = grpc.aio.server(
             interceptors=security.interceptors(config, self.stats),
@@ -126,8 +129,13 @@ class Server:
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
                 ("grpc.keepalive_permit_without_calls", 1),
                 ("grpc.so_reuseport", 0),
+                # gRPC core cancels calls queued beyond these (defaults 1,000 and
+                # 3,000): a burst would see CANCELLED, which clients do not retry.
+                # Let every call reach the handlers, which shed with
+                # RESOURCE_EXHAUSTED past --max-concurrent-rpcs.
+                ("grpc.server.max_pending_requests", pending),
+                ("grpc.server.max_pending_requests_hard_limit", pending),
             ],
-            maximum_concurrent_rpcs=config.max_concurrent_rpcs,
         )
         self.grpc.add_generic_rpc_handlers((self.service.handler(),))
         self.health = health.aio.HealthServicer()

@@ -162,7 +162,17 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
     )
 
 
-def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty: bool) -> bytes:
+def _fits(size: int, max_bytes: int, what: str) -> None:
+    """Refuse a response the server could not send (gRPC would fail it after all the work)."""
+    if size > max_bytes:
+        raise InvalidInput.at(
+            f"{what} would be {size / 2**20:.1f} MiB, more than the server's message limit of "
+            f"{max_bytes / 2**20:.0f} MiB: ask for a smaller window",
+            field="window",
+        )
+
+
+def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty: bool, max_bytes: int) -> bytes:
     """An ExportResponse, serialized, for ``events`` of ``channel``."""
     from scheduleflow.server.formats import CONTENT_TYPES, Format, render_document
 
@@ -174,6 +184,7 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
         revision=channel.revision,
         pretty=pretty,
     )
+    _fits(len(content) + 1024, max_bytes, "the export")
     return spb.ExportResponse(
         format=convert.format_to_pb(fmt),
         content=content,
@@ -195,7 +206,11 @@ class GeneratedSchedule:
     expected_revision: int | None
 
 
-def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event]) -> GeneratedSchedule:
+#: A generated event serializes to about this many bytes (ids, times, metadata).
+_EVENT_WIRE_BYTES = 80
+
+
+def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes: int) -> GeneratedSchedule:
     """Run the generation engine for a ScheduleRequest."""
     from scheduleflow.server.core.generate import DEFAULT_MAX_RELAXATIONS, GenerateRequest, generate
 
@@ -207,6 +222,16 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event]) 
     window = convert.window_from_pb(req.window, "window")
     zone = req.time_zone or channel_zone or "UTC"
     check_zone(zone, "time_zone")
+    durations = [
+        convert.span_from_pb(item.duration, "playlist")
+        for item in [*req.playlist.items, *req.playlist.filler]
+        if item.HasField("duration")
+    ]
+    shortest = min((d for d in durations if d > 0), default=0)
+    if shortest:
+        # Refuse before the work, not after: a year of 10-second items would
+        # take minutes and still not fit in one message.
+        _fits((window.end_us - window.start_us) // shortest * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
     fixed = list(stored_fixed)
     fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events"))
     result = generate(
@@ -224,6 +249,7 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event]) 
     response = spb.ScheduleResponse(
         events=convert.events_to_pb(result.events), report=convert.schedule_report_to_pb(result.report)
     ).SerializeToString()
+    _fits(len(response), max_bytes, "the schedule")
     return GeneratedSchedule(
         response=response,
         events=result.events if req.commit else None,

@@ -25,7 +25,7 @@ from google.protobuf.message import DecodeError, Message
 
 from scheduleflow.server import convert, jobs
 from scheduleflow.server.config import Config
-from scheduleflow.server.core.errors import InvalidInput, NotFound, Unavailable
+from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
 from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
 from scheduleflow.server.pool import DeadlineExpired, WorkerPool
@@ -75,6 +75,14 @@ _ImportHeader = _light(spb.ImportRequest, {"channel_id"})
 _ScheduleHeader = _light(spb.ScheduleRequest, {"channel_id", "commit", "use_stored_fixed"})
 
 
+def parse_message(cls: type[Message], raw: bytes) -> Any:
+    """``raw`` as a ``cls``; INVALID_ARGUMENT when it is not one."""
+    try:
+        return cls.FromString(raw)
+    except DecodeError as exc:
+        raise InvalidInput.at(f"the request is not a valid {cls.DESCRIPTOR.full_name}: {exc}") from exc
+
+
 def _header(light: type[Message], raw: bytes) -> Any:
     try:
         return light.FromString(raw)
@@ -98,6 +106,7 @@ class ScheduleFlowService:
         self.draining = False
         #: Unary calls being handled; a drain waits for it to reach zero.
         self.in_flight = 0
+        self.last_arrival = 0.0
         self._idle = asyncio.Event()
         #: Called with every committed ChangeRecord: the hub, unless a database
         #: feed (PostgreSQL LISTEN/NOTIFY) publishes every replica's commits.
@@ -106,38 +115,53 @@ class ScheduleFlowService:
     # -- plumbing -----------------------------------------------------------
 
     def handler(self) -> grpc.GenericRpcHandler:
-        """The generic handler with every method of the service."""
+        """The generic handler with every method of the service.
+
+        No method has a request deserializer: gRPC would answer a request that
+        is not valid protobuf with UNKNOWN and the exception's text, unseen by
+        our stats. Small requests are parsed in ``_instrument`` (a parse error is
+        INVALID_ARGUMENT naming the message); the heavy ones reach their handler
+        as bytes, unparsed.
+        """
         raw = {"Validate", "Import", "Export", "Schedule"}
         methods: dict[str, grpc.RpcMethodHandler] = {}
         for method in spb.DESCRIPTOR.services_by_name["ScheduleFlowService"].methods:
             name = method.name
             fn: Handler = getattr(self, _snake(name))
             full = f"/{SERVICE_NAME}/{name}"
-            req_cls = message_factory.GetMessageClass(method.input_type)
+            req_cls = None if name in raw else message_factory.GetMessageClass(method.input_type)
             resp_cls = message_factory.GetMessageClass(method.output_type)
             if method.server_streaming:
                 # Streams yield bytes: a change is serialized once for all watchers.
                 methods[name] = grpc.unary_stream_rpc_method_handler(
-                    self._instrument_stream(full, fn),
-                    request_deserializer=req_cls.FromString,
+                    self._instrument_stream(full, fn, req_cls),
+                    request_deserializer=None,
                     response_serializer=None,
                 )
             else:
                 methods[name] = grpc.unary_unary_rpc_method_handler(
-                    self._instrument(full, fn),
-                    request_deserializer=None if name in raw else req_cls.FromString,
+                    self._instrument(full, fn, req_cls),
+                    request_deserializer=None,
                     response_serializer=None if name in raw else resp_cls.SerializeToString,
                 )
         return grpc.method_handlers_generic_handler(SERVICE_NAME, methods)
 
-    def _instrument(self, method: str, fn: Handler) -> Handler:
+    def _instrument(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Handler:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             code = "OK"
             self.in_flight += 1
+            self.last_arrival = time.monotonic()
             try:
                 if self.draining:
                     raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
+                if self.in_flight > self.config.max_concurrent_rpcs:
+                    raise Overloaded(
+                        f"the server is handling {self.config.max_concurrent_rpcs} calls, its limit: retry shortly",
+                        retry_after_s=0.1,
+                    )
+                if req_cls is not None:
+                    request = parse_message(req_cls, request)
                 return await fn(request, context)
             except asyncio.CancelledError:
                 code = "CANCELLED"
@@ -157,16 +181,19 @@ class ScheduleFlowService:
     async def drained(self, timeout: float) -> bool:
         """Wait until no unary call is in flight (True), or ``timeout`` seconds (False)."""
         deadline = time.monotonic() + timeout
-        while self.in_flight:
+        # Also until calls stop arriving: calls gRPC has accepted but not yet
+        # handed to us would be cancelled by the stop; answered here, they get
+        # UNAVAILABLE and retry elsewhere.
+        while self.in_flight or time.monotonic() - self.last_arrival < _QUIET_BEFORE_STOP_S:
             self._idle.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), remaining)
+                await asyncio.wait_for(self._idle.wait(), min(remaining, _QUIET_BEFORE_STOP_S))
         return True
 
-    def _instrument_stream(self, method: str, fn: Handler) -> Any:
+    def _instrument_stream(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Any:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
             code = "OK"
@@ -174,6 +201,8 @@ class ScheduleFlowService:
             try:
                 if self.draining:
                     raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
+                if req_cls is not None:
+                    request = parse_message(req_cls, request)
                 async for item in fn(request, context):  # type: ignore[attr-defined]
                     yield item
             except asyncio.CancelledError:
@@ -219,7 +248,7 @@ class ScheduleFlowService:
         header = _header(_ValidateHeader, raw)
         if header.stored:
             # No payload to skip: the request is small, parse it whole.
-            return await self._validate_stored(spb.ValidateRequest.FromString(raw), context)
+            return await self._validate_stored(parse_message(spb.ValidateRequest, raw), context)
         zone = "" if header.time_zone else await self._zone_of(header.channel_id)
         result: bytes = await self._cpu(len(raw), context, "validate_inline", raw, self.config.max_findings, zone)
         return result
@@ -272,13 +301,20 @@ class ScheduleFlowService:
         ).SerializeToString()
 
     async def export(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        req = spb.ExportRequest.FromString(raw)
+        req = parse_message(spb.ExportRequest, raw)
         _require(req.channel_id, "channel_id")
         window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
         convert.format_from_pb(req.format)  # refuse an unknown format before reading anything
         channel, events = await self.store.read_events(req.channel_id, window)
         result: bytes = await self._cpu(
-            len(events) * 60, context, "render_export", req.format, channel, events, req.pretty
+            len(events) * 60,
+            context,
+            "render_export",
+            req.format,
+            channel,
+            events,
+            req.pretty,
+            self.config.max_message_bytes,
         )
         return result
 
@@ -288,11 +324,11 @@ class ScheduleFlowService:
         if header.channel_id:
             zone = await self._zone_of(header.channel_id)
             if header.use_stored_fixed or header.commit:
-                fixed = await self._kept_in_place(spb.ScheduleRequest.FromString(raw))
+                fixed = await self._kept_in_place(parse_message(spb.ScheduleRequest, raw))
         # Always the pool: the cost grows with the window, not with the request
         # (a 15 KB playlist can ask for a year of events).
         generated: jobs.GeneratedSchedule = await self.pool.run(
-            "generate_schedule", raw, zone, fixed, timeout=self._timeout(context)
+            "generate_schedule", raw, zone, fixed, self.config.max_message_bytes, timeout=self._timeout(context)
         )
         if generated.events is None:
             return generated.response
@@ -518,6 +554,8 @@ class ScheduleFlowService:
         return spb.ListEventsResponse(events=convert.events_to_pb(events), next_page_token=token, revision=revision)
 
 
+#: A drain waits this long without new arrivals before it stops the server.
+_QUIET_BEFORE_STOP_S = 0.3
 MAX_WATCHED_CHANNELS = 100
 DEFAULT_HEARTBEAT_S = 15.0
 MIN_HEARTBEAT_US = 100_000
