@@ -27,7 +27,16 @@ CONFIGS = sorted((REPO / "deploy" / "ghz").glob("*.json"))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    from scheduleflow.client import Client
+
     with start_server(tmp_path_factory.mktemp("ghz")) as running:
+        # The channels the configs name, as an operator would have them.
+        doc = json.dumps(
+            {"scheduleflow": 1, "events": [{"id": "e0", "start": "2025-11-22T00:00:00Z", "duration": "PT1H"}]}
+        ).encode()
+        with Client(running.address, timeout=30) as client:
+            client.import_document("ghz.example", doc)
+            client.import_document("ghz-delete.example", doc)
         yield running
 
 
@@ -95,12 +104,32 @@ def test_ghz_config_resolves_its_method_builds_its_request_and_gets_ok(
     request = json_format.ParseDict(config.get("data", {}), request_cls())
     assert config["host"].startswith("127.0.0.1:")
     with grpc.insecure_channel(server.address) as channel:
-        rpc = channel.unary_unary(
-            f"/{service_name}/{method_name}",
-            request_serializer=request_cls.SerializeToString,
-            response_deserializer=response_cls.FromString,
-        )
-        reply = rpc(request, timeout=10)
+        if method.server_streaming:
+            stream = channel.unary_stream(
+                f"/{service_name}/{method_name}",
+                request_serializer=request_cls.SerializeToString,
+                response_deserializer=response_cls.FromString,
+            )
+            call = stream(request, timeout=10)
+            reply = next(iter(call))
+            call.cancel()
+        else:
+            rpc = channel.unary_unary(
+                f"/{service_name}/{method_name}",
+                request_serializer=request_cls.SerializeToString,
+                response_deserializer=response_cls.FromString,
+            )
+            reply = rpc(request, timeout=30)
     assert reply is not None
     if method_name == "Validate":
         assert reply.summary.event_count == len(config["data"]["events"]["events"])
+    if method_name == "WatchSchedule":
+        assert reply.snapshot.channel_id == "ghz.example"
+
+
+def test_there_is_a_ghz_config_for_every_rpc() -> None:
+    from scheduleflow.v1 import service_pb2
+
+    covered = {json.loads(p.read_text())["call"].rpartition(".")[2] for p in CONFIGS}
+    methods = {m.name for m in service_pb2.DESCRIPTOR.services_by_name["ScheduleFlowService"].methods}
+    assert methods <= covered, sorted(methods - covered)
