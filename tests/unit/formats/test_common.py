@@ -73,3 +73,20 @@ def test_read_duration(value: str | float, us: int) -> None:
 def test_read_duration_refuses(value: str | float) -> None:
     with pytest.raises(ValueError, match=r"duration|finite"):
         read_duration(value)
+
+
+def test_text_pool_shares_equal_texts_and_gives_up_on_unique_ones() -> None:
+    from scheduleflow.server.formats._common import TextPool
+
+    pool = TextPool()
+    first = "".join(["ne", "ws"])
+    second = "".join(["n", "ews"])
+    assert first is not second
+    assert pool.share(first) is first
+    assert pool.share(second) is first
+    unique = TextPool()
+    for i in range(TextPool._TRIAL):
+        unique.share(f"text {i}")
+    assert not unique.active
+    text = "".join(["a", "b"])
+    assert unique.share(text) is text

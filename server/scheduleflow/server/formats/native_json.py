@@ -50,6 +50,7 @@ from scheduleflow.server.formats._common import (
     KIND_BY_NAME,
     KIND_NAMES,
     Collector,
+    TextPool,
     check_exportable,
     check_text,
     check_zone,
@@ -203,7 +204,7 @@ class _Reader:
         self.zone = zone(default_zone)
         self.zone_final = False
         self.pending: list[_Pending] = []
-        self.keys: dict[str, str] = {}
+        self.texts = TextPool()
         decoder = json.JSONDecoder(
             object_pairs_hook=_pairs,
             parse_constant=_NonFinite,
@@ -591,18 +592,17 @@ class _Reader:
             if problem:
                 raise fail(problem, "/duration")
         self.collector.normalised(spelling, event_id, where)
+        share = self.texts.share
         self.collector.add(
             Event(
                 id=event_id,
                 start_us=start_us,
                 duration_us=duration_us,
-                asset_id=asset,
-                title=title,
+                asset_id=share(asset),
+                title=share(title),
                 kind=kind,
                 fixed_start=fixed,
-                # One str per distinct key, not one per event (the scanner
-                # makes new ones for every object it decodes).
-                metadata={self.keys.setdefault(k, k): v for k, v in metadata.items()} if metadata else {},
+                metadata={share(k): share(v) for k, v in metadata.items()} if metadata else {},
             ),
             where,
         )

@@ -42,6 +42,7 @@ from scheduleflow.server.formats._common import (
     DURATION_HINT,
     KIND_BY_NAME,
     Collector,
+    TextPool,
     check_exportable,
     check_text,
     check_zone,
@@ -125,7 +126,7 @@ class _Reader:
         self.zone_name = default_zone
         self.zone = zone(default_zone)
         self.events_seen = False
-        self.keys: dict[str, str] = {}
+        self.texts = TextPool()
 
     def fail(self, message: str, line: int, tag: str = "", attribute: str = "") -> InvalidInput:
         column = 0
@@ -273,15 +274,13 @@ class _Reader:
         event_id = cast(str, attrib["id"])
         title = ""
         metadata: dict[str, str] = {}
+        share = self.texts.share
         for child in el:
             if child.tag == _TITLE:
-                title = child.text or ""
+                title = share(child.text or "")
             else:
-                key = cast(str, child.get("key"))
-                # One str per distinct key, not one per event (a quarter of a
-                # million "category" strings is 15 MB).
-                metadata[self.keys.setdefault(key, key)] = child.text or ""
-        asset = cast(str, attrib.get("asset", ""))
+                metadata[share(cast(str, child.get("key")))] = share(child.text or "")
+        asset = share(cast(str, attrib.get("asset", "")))
         limits = self.limits
         if len(metadata) > limits.max_metadata_entries:
             raise self.fail(

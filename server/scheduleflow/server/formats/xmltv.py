@@ -60,6 +60,7 @@ from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     Collector,
+    TextPool,
     check_exportable,
     check_text,
     escape_attr,
@@ -83,7 +84,16 @@ _XMLTV_NS = re.compile(
 #: double-encoded replacement character "ï¿½". All are valid XML text, so the
 #: export writes them as character references, which the check does not see
 #: and every XML parser reads back as the same characters.
-_VALIDATOR_SUSPECT = re.compile("[\x80-\x9f\ufffd]|(?<=\u00ef)\u00bf")
+_VALIDATOR_SUSPECT = re.compile("[\x80-\x9f\ufffd]|\u00ef\u00bf")
+#: A single character class scans ~5x faster than the pattern above (which
+#: has no first character to look for): checked first, over the whole output.
+_MAYBE_VALIDATOR_SUSPECT = re.compile("[\x80-\x9f\ufffd\u00ef]")
+
+
+def _reference(match: re.Match[str]) -> str:
+    text = match.group()
+    return "\u00ef&#191;" if text == "\u00ef\u00bf" else f"&#{ord(text)};"
+
 
 ID_SYSTEM = "scheduleflow-id"
 ASSET_SYSTEM = "scheduleflow-asset"
@@ -171,6 +181,7 @@ class _Reader:
         self.channels: dict[str, str] = {}
         self.rows: dict[str, list[_Row]] = {}
         self.valid_ids: set[str] = set()
+        self.texts = TextPool()
 
     def fail(self, message: str, line: int, tag: str = "", attribute: str = "") -> InvalidInput:
         column = 0
@@ -376,7 +387,8 @@ class _Reader:
             else:
                 # Not mapped (rule 6), but held to the same limits.
                 self.check_tree(child, 3)
-        metadata = {key: _JOIN.join(texts) for key, texts in values.items()}
+        share = self.texts.share
+        metadata = {share(key): share(_JOIN.join(texts)) for key, texts in values.items()}
         limits = self.limits
         if len(metadata) > limits.max_metadata_entries:
             raise self.fail(
@@ -388,7 +400,9 @@ class _Reader:
             problem = check_text(field_text, what, limits)
             if problem:
                 raise self.fail(problem, line, "programme")
-        self.rows.setdefault(channel, []).append(_Row(explicit_id, start, stop, clump, title, asset, metadata, line))
+        self.rows.setdefault(channel, []).append(
+            _Row(explicit_id, start, stop, clump, share(title), share(asset), metadata, line)
+        )
 
     def select(self) -> str:
         known = list(self.channels)
@@ -585,5 +599,6 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> by
     if illegal_char(text) is not None:
         check_exportable(channel, events)
     # Markup is ASCII, so this touches text and attribute values only.
-    text = _VALIDATOR_SUSPECT.sub(lambda m: f"&#{ord(m.group())};", text)
+    if _MAYBE_VALIDATOR_SUSPECT.search(text) is not None:
+        text = _VALIDATOR_SUSPECT.sub(_reference, text)
     return text.encode("utf-8")
