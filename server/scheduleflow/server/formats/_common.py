@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -192,6 +192,60 @@ def check_exportable(channel: ChannelInfo, events: Sequence[Event]) -> None:
 
 
 _CANNOT_CARRY = "which schedule documents cannot carry (XML 1.0 has no way to write it)"
+
+
+class Encoder:
+    """Gathers rendered text and encodes it to UTF-8 a batch at a time.
+
+    One str of a whole 100 MB document is 200-400 MB (a title with an emoji
+    makes every character 4 bytes), then its bytes once more; batches keep
+    only the bytes, and check each batch for text XML cannot carry while it
+    is small and hot in cache."""
+
+    __slots__ = ("_batch", "_chunks", "_fix", "_refuse", "_suspect")
+
+    #: Pieces (one per event) per batch.
+    BATCH = 1024
+
+    def __init__(
+        self,
+        refuse: Callable[[], None],
+        *,
+        suspect: Callable[[str], bool] = lambda text: illegal_char(text) is not None,
+        fix: Callable[[str], str] | None = None,
+    ) -> None:
+        """``refuse`` raises naming the field at fault when ``suspect`` says a
+        batch may hold text no format can carry (and returns if none does);
+        ``fix`` rewrites each batch before it is encoded."""
+        self._batch: list[str] = []
+        self._chunks: list[bytes] = []
+        self._refuse = refuse
+        self._suspect = suspect
+        self._fix = fix
+
+    def write(self, piece: str) -> None:
+        self._batch.append(piece)
+        if len(self._batch) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        text = "".join(self._batch)
+        self._batch = []
+        if self._suspect(text):
+            self._refuse()
+        if self._fix is not None:
+            text = self._fix(text)
+        try:
+            self._chunks.append(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            # A lone surrogate (JSON's encoder leaves them raw): name the field.
+            self._refuse()
+            raise
+
+    def result(self) -> bytes:
+        self._flush()
+        return b"".join(self._chunks)
+
 
 _TEXT_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_TABLE = str.maketrans(

@@ -50,6 +50,7 @@ from scheduleflow.server.formats._common import (
     KIND_BY_NAME,
     KIND_NAMES,
     Collector,
+    Encoder,
     TextPool,
     check_exportable,
     check_text,
@@ -678,27 +679,30 @@ def _channel_object(channel: ChannelInfo) -> dict[str, str]:
 def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> bytes:
     """ScheduleFlow JSON for ``events`` of ``channel``."""
     channel_obj = _channel_object(channel)
-    if pretty:
-        parts = ['{\n  "scheduleflow": 1,\n  "revision": ', str(int(revision))]
-        if channel_obj:
-            parts += [',\n  "channel": ', _PRETTY.encode(channel_obj).replace("\n", "\n  ")]
-        if events:
-            body = ",\n    ".join(_PRETTY.encode(_event_object(e)).replace("\n", "\n    ") for e in events)
-            parts += [',\n  "events": [\n    ', body, "\n  ]\n}\n"]
-        else:
-            parts.append(',\n  "events": []\n}\n')
-    else:
-        parts = ['{"scheduleflow":1,"revision":', str(int(revision))]
-        if channel_obj:
-            parts += [',"channel":', _COMPACT.encode(channel_obj)]
-        parts += [',"events":[', ",".join(_COMPACT.encode(_event_object(e)) for e in events), "]}"]
-    text = "".join(parts)
     # Same rule as for reading (rule 1): refuse what could not be read back.
-    if _suspect(text):
-        check_exportable(channel, events)
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        # A lone surrogate (ensure_ascii=False leaves it raw): name the field.
-        check_exportable(channel, events)
-        raise
+    out = Encoder(lambda: check_exportable(channel, events), suspect=_suspect)
+    write = out.write
+    if pretty:
+        write('{\n  "scheduleflow": 1,\n  "revision": ' + str(int(revision)))
+        if channel_obj:
+            write(',\n  "channel": ' + _PRETTY.encode(channel_obj).replace("\n", "\n  "))
+        if events:
+            write(',\n  "events": [')
+            separator = "\n    "
+            for event in events:
+                write(separator + _PRETTY.encode(_event_object(event)).replace("\n", "\n    "))
+                separator = ",\n    "
+            write("\n  ]\n}\n")
+        else:
+            write(',\n  "events": []\n}\n')
+    else:
+        write('{"scheduleflow":1,"revision":' + str(int(revision)))
+        if channel_obj:
+            write(',"channel":' + _COMPACT.encode(channel_obj))
+        write(',"events":[')
+        separator = ""
+        for event in events:
+            write(separator + _COMPACT.encode(_event_object(event)))
+            separator = ","
+        write("]}")
+    return out.result()

@@ -10,8 +10,9 @@ Rules:
    kinds of the root's children are checked by hand as they stream past.
    Measured (2 shared cores): a whole tree of a 36 MB / 250,000-event
    document took 550 MB (15x the document) before the first event was
-   read; streaming a 75 MB / 250,000-event document peaks at 4.3x its size,
-   the document's own bytes and the events included (bench/bench_formats.py).
+   read; streaming a 75 MB / 250,000-event document peaks at about 3x its
+   size, the document's own bytes and the events included
+   (bench/bench_formats.py).
    The per-element XSD check costs ~8 us of the ~40 us an event takes.
    ``iterparse(schema=...)`` was tried and rejected: its errors carry no line
    numbers and only surface at the end of the document.
@@ -42,6 +43,7 @@ from scheduleflow.server.formats._common import (
     DURATION_HINT,
     KIND_BY_NAME,
     Collector,
+    Encoder,
     TextPool,
     check_exportable,
     check_text,
@@ -344,10 +346,10 @@ def _illegal(value: str, what: str) -> str | None:
 def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> bytes:
     """ScheduleFlow XML for ``events`` of ``channel``."""
     ind1, ind2, nl = ("  ", "    ", "\n") if pretty else ("", "", "")
-    out: list[str] = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        f'<schedule xmlns="{NAMESPACE}" version="1" revision="{int(revision)}">\n',
-    ]
+    out = Encoder(lambda: check_exportable(channel, events))
+    append = out.write
+    append('<?xml version="1.0" encoding="UTF-8"?>\n')
+    append(f'<schedule xmlns="{NAMESPACE}" version="1" revision="{int(revision)}">\n')
     if channel.id or channel.display_name or channel.time_zone:
         attrs = ""
         if channel.id:
@@ -356,10 +358,9 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pret
             attrs += f' time-zone="{escape_attr(channel.time_zone)}"'
         if channel.display_name:
             name = escape_text(channel.display_name)
-            out.append(f"{ind1}<channel{attrs}>{nl}{ind2}<display-name>{name}</display-name>{nl}{ind1}</channel>\n")
+            append(f"{ind1}<channel{attrs}>{nl}{ind2}<display-name>{name}</display-name>{nl}{ind1}</channel>\n")
         else:
-            out.append(f"{ind1}<channel{attrs}/>\n")
-    append = out.append
+            append(f"{ind1}<channel{attrs}/>\n")
     for event in events:
         head = (
             f'{ind1}<event id="{escape_attr(event.id)}" start="{format_rfc3339(event.start_us)}" '
@@ -379,8 +380,5 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pret
             body += [ind2, '<meta key="', escape_attr(key), '">', escape_text(event.metadata[key]), "</meta>", nl]
         body += [ind1, "</event>\n"]
         append("".join(body))
-    out.append("</schedule>\n")
-    text = "".join(out)
-    if illegal_char(text) is not None:
-        check_exportable(channel, events)
-    return text.encode("utf-8")
+    append("</schedule>\n")
+    return out.result()

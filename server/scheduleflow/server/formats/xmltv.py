@@ -60,12 +60,12 @@ from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     Collector,
+    Encoder,
     TextPool,
     check_exportable,
     check_text,
     escape_attr,
     escape_text,
-    illegal_char,
     read_instant,
 )
 from scheduleflow.server.formats.limits import Limits
@@ -147,6 +147,10 @@ class _Row:
     asset: str
     metadata: dict[str, str]
     line: int
+    # Filled in once the channel is chosen and the times are read.
+    event_id: str = ""
+    start_us: int = 0
+    stop_us: int | None = None
 
 
 # ---------------------------------------------------------------- parsing
@@ -427,9 +431,9 @@ class _Reader:
         if not chosen:
             return self.collector.document(())
         utc = zone("UTC")
-        rows = self.rows.get(chosen, [])
-        parsed: list[tuple[_Row, str, int, int | None]] = []
-        for row in rows:
+        good: list[_Row] = []
+        stops_missing = False
+        for row in self.rows.get(chosen, []):
             try:
                 instant = read_instant(row.start, utc)
             except TimestampError as exc:
@@ -438,50 +442,54 @@ class _Reader:
                 start_where = Location(*self.lines.locate(row.line, "programme", "start"))
                 self.collector.bad_timestamp(exc, row.explicit_id or f"{chosen}@{row.start.strip()}", start_where)
                 continue
-            event_id = row.explicit_id or _derived_id(chosen, instant.us, row.clump)
-            stop_us: int | None = None
+            row.event_id = row.explicit_id or _derived_id(chosen, instant.us, row.clump)
             if row.stop:
                 try:
-                    stop_us = read_instant(row.stop, utc).us
+                    row.stop_us = read_instant(row.stop, utc).us
                 except TimestampError as exc:
                     stop_where = Location(*self.lines.locate(row.line, "programme", "stop"))
-                    self.collector.bad_timestamp(exc, event_id, stop_where, "stop")
+                    self.collector.bad_timestamp(exc, row.event_id, stop_where, "stop")
                     continue
-            self.collector.normalised(instant.spelling, event_id, Location(line=row.line))
-            parsed.append((row, event_id, instant.us, stop_us))
-        starts = sorted({start for _, _, start, _ in parsed})
-        for row, event_id, start_us, stop_us in parsed:
-            where = Location(line=row.line)
+            else:
+                stops_missing = True
+            row.start_us = instant.us
+            if instant.spelling != "utc":
+                self.collector.normalised(instant.spelling, row.event_id, Location(line=row.line))
+            good.append(row)
+        # Rule 4: a missing stop is the next later start of the channel.
+        starts = sorted({row.start_us for row in good}) if stops_missing else []
+        for row in good:
+            stop_us = row.stop_us
             if stop_us is None:
-                following = bisect.bisect_right(starts, start_us)
+                following = bisect.bisect_right(starts, row.start_us)
                 if following == len(starts):
                     self.collector.error(
                         FindingCode.MISSING_FIELD,
-                        f"event {event_id!r}: the last programme of {chosen!r} has no stop time, so its end is "
+                        f"event {row.event_id!r}: the last programme of {chosen!r} has no stop time, so its end is "
                         'unknown: add stop="..."',
-                        event_id,
+                        row.event_id,
                         Location(*self.lines.locate(row.line, "programme")),
                     )
                     continue
                 stop_us = starts[following]
-            duration_us = stop_us - start_us
+            duration_us = stop_us - row.start_us
             if abs(duration_us) > MAX_DURATION_US:
                 raise self.fail(
-                    f"programme {event_id!r} lasts longer than the longest event allowed (366 days): check its stop",
+                    f"programme {row.event_id!r} lasts longer than the longest event allowed (366 days): check its stop",
                     row.line,
                     "programme",
                     "stop",
                 )
             self.collector.add(
                 Event(
-                    id=event_id,
-                    start_us=start_us,
+                    id=row.event_id,
+                    start_us=row.start_us,
                     duration_us=duration_us,
                     asset_id=row.asset,
                     title=row.title,
                     metadata=row.metadata,
                 ),
-                where,
+                Location(line=row.line),
             )
         info = ChannelInfo(id=chosen, display_name=self.channels.get(chosen, ""))
         return self.collector.document((info,))
@@ -571,14 +579,14 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> by
         raise InvalidInput.at(exc.message, field="time_zone") from None
     ind1, ind2, nl = ("  ", "    ", "\n") if pretty else ("", "", "")
     channel_attr = escape_attr(channel.id)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<!DOCTYPE tv SYSTEM "xmltv.dtd">\n',
-        '<tv generator-info-name="ScheduleFlow">\n',
+    out = Encoder(lambda: check_exportable(channel, events), fix=_for_the_validator)
+    append = out.write
+    append('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n')
+    append('<tv generator-info-name="ScheduleFlow">\n')
+    append(
         f'{ind1}<channel id="{channel_attr}">{nl}{ind2}<display-name>'
-        f"{escape_text(channel.display_name or channel.id)}</display-name>{nl}{ind1}</channel>\n",
-    ]
-    append = out.append
+        f"{escape_text(channel.display_name or channel.id)}</display-name>{nl}{ind1}</channel>\n"
+    )
     for event in events:
         try:
             start = format_xmltv(event.start_us, tz)
@@ -594,11 +602,12 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> by
         append(
             f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}">{nl}{inner}{ind1}</programme>\n'
         )
-    out.append("</tv>\n")
-    text = "".join(out)
-    if illegal_char(text) is not None:
-        check_exportable(channel, events)
+    append("</tv>\n")
+    return out.result()
+
+
+def _for_the_validator(text: str) -> str:
     # Markup is ASCII, so this touches text and attribute values only.
-    if _MAYBE_VALIDATOR_SUSPECT.search(text) is not None:
-        text = _VALIDATOR_SUSPECT.sub(_reference, text)
-    return text.encode("utf-8")
+    if _MAYBE_VALIDATOR_SUSPECT.search(text) is None:
+        return text
+    return _VALIDATOR_SUSPECT.sub(_reference, text)
