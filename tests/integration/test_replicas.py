@@ -44,7 +44,9 @@ def database() -> Iterator[str]:
 
 @pytest.fixture
 async def replicas(database: str, tmp_path: Path) -> AsyncIterator[list[ServerProcess]]:
-    a = launch(tmp_path / "a", "--store", database, "--workers", "1")
+    # On a, every import and export runs in its worker, which commits and reads
+    # through a store connection of its own; b does the small ones itself.
+    a = launch(tmp_path / "a", "--store", database, "--workers", "1", "--inline-max-bytes", "0")
     b = launch(tmp_path / "b", "--store", database, "--workers", "1")
     try:
         yield [a, b]

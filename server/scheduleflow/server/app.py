@@ -31,7 +31,8 @@ from scheduleflow.server.metrics import Metrics
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.stats import Stats
-from scheduleflow.server.store import PostgresStore, SqliteStore, Store
+from scheduleflow.server.store import PostgresStore, Store
+from scheduleflow.server.store.factory import open_store
 from scheduleflow.server.version import VERSION
 
 log = logging.getLogger("scheduleflow.server")
@@ -64,18 +65,11 @@ def configure_logging(config: Config) -> None:
     root.setLevel(config.log_level.upper())
 
 
-def open_store(config: Config) -> Store:
-    """The store the configuration names: an SQLite file, or PostgreSQL by URL."""
-    if config.store.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(config.store)
-    return SqliteStore(config.store)
-
-
 @contextlib.asynccontextmanager
 async def running(config: Config, *, on_ready: Callable[[int], None] | None = None) -> AsyncIterator[Server]:
     """A started server; on exit it drains and stops."""
     async with WorkerPool(config.workers, config.effective_queue_capacity) as pool:
-        store = open_store(config)
+        store = open_store(config.store)
         await store.open()
         try:
             server = Server(config, pool, store)

@@ -116,6 +116,10 @@ class UpdateHub:
     def watchers(self) -> int:
         return len({s for subs in self._subs.values() for s in subs})
 
+    def watching(self, channel_id: str) -> bool:
+        """Whether any subscription here follows ``channel_id``."""
+        return channel_id in self._subs
+
     def watched_channels(self) -> list[str]:
         return list(self._subs)
 

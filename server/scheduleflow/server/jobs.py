@@ -1,13 +1,17 @@
-"""CPU work: pure top-level functions that run in a pool worker or inline.
+"""CPU work: top-level functions that run in a pool worker or inline.
 
 Each job takes plain data (usually the raw bytes of a request, which the
 server never parses itself) and returns plain data (usually the serialized
 response). The server decides per call whether a job runs on the event loop
 (small requests: the hop to a worker costs more than the work) or in the pool.
+The jobs that take a store setting (``import_document``, ``export_stored``,
+``validate_from_store``) open the store in the worker (``worker_store``), so
+big event sets never cross the pipe.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +25,7 @@ from scheduleflow.server.core import timeparse
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
 from scheduleflow.server.core.validate import Rules, validate, validate_events
-from scheduleflow.server.store.port import ImportMode
+from scheduleflow.server.store.port import CommitResult, ImportMode, Store
 from scheduleflow.v1 import service_pb2 as spb
 
 
@@ -115,7 +119,9 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
     from scheduleflow.server.formats import parse_document
 
     req: spb.ImportRequest = _parse(spb.ImportRequest, raw)
-    if not req.document.content:
+    # Read once: each read of a bytes field from a parsed message is a new copy.
+    content = req.document.content
+    if not content:
         raise InvalidInput.at("the document is empty: send its bytes in document.content", field="document.content")
     try:
         mode = _IMPORT_MODES[req.mode]
@@ -123,7 +129,7 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
         raise InvalidInput.at(f"unknown import mode {req.mode}", field="mode") from None
     rules = convert.rules_from_pb(req.rules, default_max_findings)
     doc = parse_document(
-        req.document.content,
+        content,
         convert.format_from_pb(req.document.format),
         default_zone=channel_zone or "UTC",
         channel_id=req.channel_id,
@@ -145,9 +151,9 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
         )
     events = report.events
     window = Window(events[0].start_us, max(e.end_us for e in events)) if events else None
-    fingerprint = hashlib.sha256(
-        b"\0".join([req.document.content, channel_id.encode(), str(mode).encode(), str(req.document.format).encode()])
-    ).hexdigest()
+    digest = hashlib.sha256(content)  # not a joined copy: the document may be 64 MB
+    digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(req.document.format).encode()]))
+    fingerprint = digest.hexdigest()
     return PreparedImport(
         channel_id=channel_id,
         channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
@@ -160,6 +166,76 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
         fingerprint=fingerprint,
         findings=report.findings,
     )
+
+
+async def commit_import(store: Store, prepared: PreparedImport) -> CommitResult:
+    """Commit a prepared import to ``store`` (the server's own, or a worker's)."""
+    mode = prepared.mode
+    if prepared.window is None and mode is ImportMode.REPLACE_WINDOW:
+        # An empty document spans no time, so it replaces nothing; merging
+        # nothing is the same no-op, and still creates the channel if new.
+        mode = ImportMode.MERGE
+    return await store.commit_events(
+        prepared.channel_id,
+        prepared.events,
+        mode=mode,
+        window=prepared.window,
+        channel=prepared.channel,
+        expected_revision=prepared.expected_revision,
+        dry_run=prepared.dry_run,
+        idempotency_key=prepared.idempotency_key,
+        fingerprint=prepared.fingerprint,
+    )
+
+
+def import_response(prepared: PreparedImport, result: CommitResult) -> bytes:
+    return spb.ImportResponse(
+        channel_id=result.channel.id,
+        revision=result.channel.revision,
+        added=result.added,
+        updated=result.updated,
+        removed=result.removed,
+        unchanged=result.unchanged,
+        findings=[convert.finding_to_pb(f) for f in prepared.findings],
+        dry_run=result.dry_run,
+        replayed=result.replayed,
+    ).SerializeToString()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportDone:
+    """An import a worker committed: the response, and the result without its
+    change record (the events stay in the worker; watchers read the change log)."""
+
+    response: bytes
+    result: CommitResult
+
+
+def import_document(raw: bytes, channel_zone: str, default_max_findings: int, store: str) -> ImportDone:
+    """Parse, validate and commit an ImportRequest in this worker, to the store named ``store``."""
+    from scheduleflow.server.worker_store import run_with_store
+
+    prepared = prepare_import(raw, channel_zone, default_max_findings)
+    result = run_with_store(store, lambda s: commit_import(s, prepared))
+    return ImportDone(import_response(prepared, result), dataclasses.replace(result, change=None))
+
+
+def export_stored(
+    store: str, channel_id: str, window: Window | None, fmt_value: int, pretty: bool, max_bytes: int
+) -> bytes:
+    """Read a channel's events from the store named ``store`` and render them (``render_export``)."""
+    from scheduleflow.server.worker_store import run_with_store
+
+    channel, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
+    return render_export(fmt_value, channel, events, pretty, max_bytes)
+
+
+def validate_from_store(store: str, channel_id: str, window: Window | None, rules: Rules, return_events: bool) -> bytes:
+    """Read a channel's events from the store named ``store`` and validate them (``validate_stored``)."""
+    from scheduleflow.server.worker_store import run_with_store
+
+    _, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
+    return validate_stored(events, window, rules, return_events)
 
 
 def _fits(size: int, max_bytes: int, what: str) -> None:
@@ -276,7 +352,10 @@ JOBS: dict[str, Callable[..., Any]] = {
     "validate_inline": validate_inline,
     "validate_stored": validate_stored,
     "prepare_import": prepare_import,
+    "import_document": import_document,
     "render_export": render_export,
+    "export_stored": export_stored,
+    "validate_from_store": validate_from_store,
     "generate_schedule": generate_schedule,
     "echo": echo,
     "sleep": sleep,

@@ -42,6 +42,37 @@ log = logging.getLogger("scheduleflow.pool")
 
 _STOP = b"stop"
 
+#: Bytes at least this long cross the pipe as messages of their own, after the
+#: pickle that names them: inside it they would be one more copy of a 64 MB
+#: document on each side for as long as the pickle lives.
+_OUT_OF_BAND_BYTES = 1 << 16
+
+
+def _big(value: Any) -> Any:
+    return pickle.PickleBuffer(value) if type(value) is bytes and len(value) >= _OUT_OF_BAND_BYTES else value
+
+
+def _encode(value: tuple[Any, Any]) -> list[bytes | memoryview]:
+    """The messages for a (name, args) job or a (kind, value) reply: a pickle
+    that says how many buffers follow, then the big bytes, out of band."""
+    first, second = value
+    second = tuple(_big(a) for a in second) if type(second) is tuple else _big(second)
+    buffers: list[pickle.PickleBuffer] = []
+    head = pickle.dumps((first, second), protocol=5, buffer_callback=buffers.append)
+    return [len(buffers).to_bytes(4, "big") + head, *(buffer.raw() for buffer in buffers)]
+
+
+def _send(conn: multiprocessing.connection.Connection, messages: list[bytes | memoryview]) -> None:
+    for message in messages:
+        conn.send_bytes(message)
+
+
+def _recv(conn: multiprocessing.connection.Connection, message: bytes) -> Any:
+    """What ``_send`` sent, from its first message (the rest is read here)."""
+    count = int.from_bytes(message[:4], "big")
+    buffers = [conn.recv_bytes() for _ in range(count)]
+    return pickle.loads(memoryview(message)[4:], buffers=buffers)
+
 
 class DeadlineExpired(Exception):
     """The caller's deadline passed before a worker could start the job."""
@@ -78,7 +109,7 @@ class PoolStats:
     pids: tuple[int, ...]
 
 
-#: After a job whose request was larger than this, the worker hands freed heap
+#: After a job whose request or answer was larger than this, the worker hands freed heap
 #: back to the OS: measured, a 54 MiB Validate left a worker at 385 MiB idle.
 _TRIM_AFTER_BYTES = 1 << 20
 
@@ -96,13 +127,23 @@ def _release_memory() -> None:
 
 def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     """The loop of one worker process: a request in, a result out, forever."""
-    import gc
     import signal
 
     # The server process handles SIGINT/SIGTERM and stops workers itself; a
     # worker dying on the terminal's Ctrl-C would fail its job for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from scheduleflow.server import worker_store
+
+    try:
+        _serve(conn)
+    finally:
+        worker_store.close_all()
+
+
+def _serve(conn: multiprocessing.connection.Connection) -> None:
+    import gc
+
     from scheduleflow.server import jobs
 
     while True:
@@ -112,7 +153,8 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
             return
         if message == _STOP:
             return
-        name, args = pickle.loads(message)
+        name, args = _recv(conn, message)
+        big = any(type(a) is bytes and len(a) > _TRIM_AFTER_BYTES for a in args)
         # Jobs build large acyclic structures; the cyclic collector would scan
         # them again and again (measured: 1M-event validation 40 % slower).
         # Reference counting frees them; one collection after the job is enough.
@@ -125,12 +167,14 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
             reply = ("crash", traceback.format_exc())
         finally:
             gc.enable()
+        # An export is a small request with a big answer: either way the job
+        # held large structures.
+        big = big or (type(reply[1]) is bytes and len(reply[1]) > _TRIM_AFTER_BYTES)
         try:
-            conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+            _send(conn, _encode(reply))
         except (EOFError, OSError):
             return
-        big = len(message) > _TRIM_AFTER_BYTES
-        del reply, message, args
+        del reply, args
         gc.collect(1)
         if big:
             _release_memory()
@@ -184,7 +228,7 @@ class _Worker:
     def _run(self, job: _Job) -> None:
         assert self.conn is not None
         try:
-            payload = pickle.dumps((job.name, job.args), protocol=pickle.HIGHEST_PROTOCOL)
+            messages = _encode((job.name, job.args))
         except Exception:
             # Arguments that cannot cross the pipe are the caller's bug: fail this
             # job alone; an exception here would end the feeder thread, leaving the
@@ -192,8 +236,9 @@ class _Worker:
             self.pool._finished(self, job, error=JobFailed(job.name, traceback.format_exc()))
             return
         try:
-            self.conn.send_bytes(payload)
-            reply = pickle.loads(self.conn.recv_bytes())
+            _send(self.conn, messages)
+            del messages
+            reply = _recv(self.conn, self.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             code = self.process.exitcode if self.process is not None else None
             log.warning(

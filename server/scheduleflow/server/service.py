@@ -31,7 +31,7 @@ from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
 from scheduleflow.server.pool import DeadlineExpired, WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
-from scheduleflow.server.store import ChangeRecord, ImportMode, Store
+from scheduleflow.server.store import ChangeRecord, CommitResult, ImportMode, Store
 from scheduleflow.server.version import VERSION
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -258,63 +258,88 @@ class ScheduleFlowService:
             raise InvalidInput.at("name the channel whose stored schedule to validate", field="channel_id")
         window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
         rules = convert.rules_from_pb(req.rules, self.config.max_findings)
-        _, events = await self.store.read_events(req.channel_id, window)
         # Cost grows with the events read, not with the tiny request.
-        weight = len(events) * 60
-        result: bytes = await self._cpu(weight, context, "validate_stored", events, window, rules, req.return_events)
+        if await self._inline_for_stored(req.channel_id):
+            _, events = await self.store.read_events(req.channel_id, window)
+            return jobs.validate_stored(events, window, rules, req.return_events)
+        result: bytes = await self.pool.run(
+            "validate_from_store",
+            self.config.store,
+            req.channel_id,
+            window,
+            rules,
+            req.return_events,
+            timeout=self._timeout(context),
+        )
         return result
+
+    async def _inline_for_stored(self, channel_id: str) -> bool:
+        """Whether work over a stored channel is small enough for the event loop.
+
+        A bigger one runs in a worker that reads the events itself: reading them
+        here and sending them over would hold them in both processes.
+        """
+        channel = await self.store.get_channel(channel_id)  # NotFound before any work
+        if channel.event_count * _STORED_EVENT_BYTES <= self.config.inline_max_bytes:
+            self.stats.inline += 1
+            return True
+        return False
 
     async def import_(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
         header = _header(_ImportHeader, raw)
         zone = await self._zone_of(header.channel_id)
-        prepared: jobs.PreparedImport = await self._cpu(
-            len(raw), context, "prepare_import", raw, zone, self.config.max_findings
-        )
-        mode = prepared.mode
-        if prepared.window is None and mode is ImportMode.REPLACE_WINDOW:
-            # An empty document spans no time, so it replaces nothing; merging
-            # nothing is the same no-op, and still creates the channel if new.
-            mode = ImportMode.MERGE
-        result = await self.store.commit_events(
-            prepared.channel_id,
-            prepared.events,
-            mode=mode,
-            window=prepared.window,
-            channel=prepared.channel,
-            expected_revision=prepared.expected_revision,
-            dry_run=prepared.dry_run,
-            idempotency_key=prepared.idempotency_key,
-            fingerprint=prepared.fingerprint,
-        )
+        timeout = self._timeout(context)
+        if len(raw) <= self.config.inline_max_bytes:
+            self.stats.inline += 1
+            prepared = jobs.prepare_import(raw, zone, self.config.max_findings)
+            result = await jobs.commit_import(self.store, prepared)
+            response = jobs.import_response(prepared, result)
+        else:
+            # The worker that parses the document commits it: its events never
+            # come back here (see worker_store).
+            done: jobs.ImportDone = await self.pool.run(
+                "import_document", raw, zone, self.config.max_findings, self.config.store, timeout=timeout
+            )
+            result, response = done.result, done.response
+        await self._announce(result)
+        return response
+
+    async def _announce(self, result: CommitResult) -> None:
+        """Hand a commit's change to the watchers.
+
+        A commit made here carries its change record. One a worker made does
+        not (its events stay there); it is read back from the change log only
+        when someone on this server watches the channel. A watcher that
+        subscribes later takes its snapshot after this commit anyway.
+        """
         if result.change is not None:
             self.on_change(result.change)
-        return spb.ImportResponse(
-            channel_id=result.channel.id,
-            revision=result.channel.revision,
-            added=result.added,
-            updated=result.updated,
-            removed=result.removed,
-            unchanged=result.unchanged,
-            findings=[convert.finding_to_pb(f) for f in prepared.findings],
-            dry_run=result.dry_run,
-            replayed=result.replayed,
-        ).SerializeToString()
+            return
+        channel = result.channel
+        if result.dry_run or result.replayed or not (result.added or result.updated or result.removed):
+            return
+        if self.hub.watching(channel.id):
+            for change in await self.store.changes_since(channel.id, channel.revision - 1, limit=1) or []:
+                self.on_change(change)
 
     async def export(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
         req = parse_message(spb.ExportRequest, raw)
         _require(req.channel_id, "channel_id")
         window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
         convert.format_from_pb(req.format)  # refuse an unknown format before reading anything
-        channel, events = await self.store.read_events(req.channel_id, window)
-        result: bytes = await self._cpu(
-            len(events) * 60,
-            context,
-            "render_export",
+        max_bytes = self.config.max_message_bytes
+        if await self._inline_for_stored(req.channel_id):
+            channel, events = await self.store.read_events(req.channel_id, window)
+            return jobs.render_export(req.format, channel, events, req.pretty, max_bytes)
+        result: bytes = await self.pool.run(
+            "export_stored",
+            self.config.store,
+            req.channel_id,
+            window,
             req.format,
-            channel,
-            events,
             req.pretty,
-            self.config.max_message_bytes,
+            max_bytes,
+            timeout=self._timeout(context),
         )
         return result
 
@@ -339,8 +364,7 @@ class ScheduleFlowService:
             window=generated.window,
             expected_revision=generated.expected_revision,
         )
-        if result.change is not None:
-            self.on_change(result.change)
+        await self._announce(result)
         # Serialized messages concatenate as a merge: add the commit's fields
         # without parsing the (possibly large) generated response again.
         tail = spb.ScheduleResponse(committed=True, revision=result.channel.revision).SerializeToString()
@@ -553,6 +577,10 @@ class ScheduleFlowService:
         )
         return spb.ListEventsResponse(events=convert.events_to_pb(events), next_page_token=token, revision=revision)
 
+
+#: What one stored event weighs against ``inline_max_bytes``: about its size as
+#: a message, so work over stored events is placed like a request that size.
+_STORED_EVENT_BYTES = 60
 
 #: A drain waits this long without new arrivals before it stops the server.
 _QUIET_BEFORE_STOP_S = 0.3

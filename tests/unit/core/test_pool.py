@@ -59,6 +59,15 @@ async def test_echo_round_trips_plain_data() -> None:
         assert pool.stats().completed == 1
 
 
+async def test_big_bytes_cross_the_pipe_out_of_band_both_ways_intact() -> None:
+    # Above the out-of-band threshold, as a job's only argument and beside others.
+    document = os.urandom(3 << 20)
+    async with WorkerPool(1, 4) as pool:
+        assert await pool.run("echo", document) == document
+        assert await pool.run("echo", (document, b"small", 7)) == (document, b"small", 7)
+        assert pool.stats().completed == 2
+
+
 async def test_a_domain_error_raised_in_the_worker_comes_back_as_itself() -> None:
     async with WorkerPool(1, 4) as pool:
         with pytest.raises(InvalidInput, match=r"not a valid scheduleflow\.v1\.ValidateRequest") as caught:
