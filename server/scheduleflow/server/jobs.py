@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from google.protobuf.message import DecodeError
 
-from scheduleflow.server import convert
+from scheduleflow.server import convert, wire
 from scheduleflow.server.core import timeparse
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
@@ -110,17 +110,22 @@ _IMPORT_MODES = {
 }
 
 
-def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> PreparedImport:
+def prepare_import(
+    raw: bytes, channel_zone: str, default_max_findings: int, document: list[bytes] | None = None
+) -> PreparedImport:
     """Parse an ImportRequest and its document, validate it, and say what to commit.
 
-    A document with error findings is refused whole (``InvalidInput`` listing
-    them with their places); warnings travel with the result.
+    ``document``, when given, holds the document's bytes, cut out of ``raw``
+    by the server (``wire.cut_bytes_field``); this function empties it, so
+    that the bytes are freed once parsed instead of living through the
+    commit. A document with error findings is refused whole (``InvalidInput``
+    listing them with their places); warnings travel with the result.
     """
     from scheduleflow.server.formats import parse_document
 
     req: spb.ImportRequest = _parse(spb.ImportRequest, raw)
-    # Read once: each read of a bytes field from a parsed message is a new copy.
-    content = req.document.content
+    # Each read of a bytes field from a parsed message is a new copy: once.
+    content = document.pop() if document else req.document.content
     if not content:
         raise InvalidInput.at("the document is empty: send its bytes in document.content", field="document.content")
     try:
@@ -128,22 +133,31 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
     except KeyError:
         raise InvalidInput.at(f"unknown import mode {req.mode}", field="mode") from None
     rules = convert.rules_from_pb(req.rules, default_max_findings)
+    format_value = req.document.format
+    requested_channel = req.channel_id
+    dry_run = req.dry_run
+    expected_revision = req.expected_revision if req.HasField("expected_revision") else None
+    idempotency_key = req.idempotency_key
+    del req  # its arena may hold a second copy of the document
+    digest = hashlib.sha256(content)  # the fingerprint's first part, before the bytes go
     doc = parse_document(
         content,
-        convert.format_from_pb(req.document.format),
+        convert.format_from_pb(format_value),
         default_zone=channel_zone or "UTC",
-        channel_id=req.channel_id,
+        channel_id=requested_channel,
     )
+    del content
     named = doc.channels[0] if doc.channels else ChannelInfo()
-    channel_id = req.channel_id or named.id
+    channel_id = requested_channel or named.id
     if not channel_id:
         raise InvalidInput.at("name the channel to import into: the document does not", field="channel_id")
     report = validate_events(doc.events, locations=doc.locations, rules=rules, prior_findings=doc.findings)
-    errors = [f for f in report.findings if f.severity is Severity.ERROR]
+    del doc  # the report holds the events, sorted; the parse's lists can go
     if report.summary.error_count:
         violations = [
             Violation(f.location or Location(field=f"event {', '.join(f.event_ids)}"), f"{f.code.value}: {f.message}")
-            for f in errors
+            for f in report.findings
+            if f.severity is Severity.ERROR
         ]
         first = violations[0].describe() if violations else ""
         raise InvalidInput(
@@ -151,19 +165,17 @@ def prepare_import(raw: bytes, channel_zone: str, default_max_findings: int) -> 
         )
     events = report.events
     window = Window(events[0].start_us, max(e.end_us for e in events)) if events else None
-    digest = hashlib.sha256(content)  # not a joined copy: the document may be 64 MB
-    digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(req.document.format).encode()]))
-    fingerprint = digest.hexdigest()
+    digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(format_value).encode()]))
     return PreparedImport(
         channel_id=channel_id,
         channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
         events=events,
         window=window,
         mode=mode,
-        dry_run=req.dry_run,
-        expected_revision=req.expected_revision if req.HasField("expected_revision") else None,
-        idempotency_key=req.idempotency_key,
-        fingerprint=fingerprint,
+        dry_run=dry_run,
+        expected_revision=expected_revision,
+        idempotency_key=idempotency_key,
+        fingerprint=digest.hexdigest(),
         findings=report.findings,
     )
 
@@ -211,11 +223,14 @@ class ImportDone:
     result: CommitResult
 
 
-def import_document(raw: bytes, channel_zone: str, default_max_findings: int, store: str) -> ImportDone:
-    """Parse, validate and commit an ImportRequest in this worker, to the store named ``store``."""
+def import_document(
+    raw: bytes, channel_zone: str, default_max_findings: int, store: str, document: list[bytes] | None = None
+) -> ImportDone:
+    """Parse, validate and commit an ImportRequest in this worker, to the store
+    named ``store`` (``document`` as for ``prepare_import``)."""
     from scheduleflow.server.worker_store import run_with_store
 
-    prepared = prepare_import(raw, channel_zone, default_max_findings)
+    prepared = prepare_import(raw, channel_zone, default_max_findings, document)
     result = run_with_store(store, lambda s: commit_import(s, prepared))
     return ImportDone(import_response(prepared, result), dataclasses.replace(result, change=None))
 
@@ -238,6 +253,9 @@ def validate_from_store(store: str, channel_id: str, window: Window | None, rule
     return validate_stored(events, window, rules, return_events)
 
 
+_EXPORT_CONTENT = spb.ExportResponse.DESCRIPTOR.fields_by_name["content"].number
+
+
 def _fits(size: int, max_bytes: int, what: str) -> None:
     """Refuse a response the server could not send (gRPC would fail it after all the work)."""
     if size > max_bytes:
@@ -249,7 +267,11 @@ def _fits(size: int, max_bytes: int, what: str) -> None:
 
 
 def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty: bool, max_bytes: int) -> bytes:
-    """An ExportResponse, serialized, for ``events`` of ``channel``."""
+    """An ExportResponse, serialized, for ``events`` of ``channel``.
+
+    Empties ``events`` once they are rendered, so that they are freed before
+    the response is assembled (250,000 events are about 100 MB).
+    """
     from scheduleflow.server.formats import CONTENT_TYPES, Format, render_document
 
     fmt = convert.format_from_pb(fmt_value) or Format.XML
@@ -260,14 +282,16 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
         revision=channel.revision,
         pretty=pretty,
     )
+    event_count = len(events)
+    events.clear()
     _fits(len(content) + 1024, max_bytes, "the export")
-    return spb.ExportResponse(
+    head = spb.ExportResponse(
         format=convert.format_to_pb(fmt),
-        content=content,
         revision=channel.revision,
-        event_count=len(events),
+        event_count=event_count,
         content_type=CONTENT_TYPES[fmt],
     ).SerializeToString()
+    return wire.with_bytes_field(head, _EXPORT_CONTENT, content)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -23,12 +24,12 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 
-from scheduleflow.server import convert, jobs
+from scheduleflow.server import convert, jobs, wire
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
 from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
-from scheduleflow.server.pool import DeadlineExpired, WorkerPool
+from scheduleflow.server.pool import DeadlineExpired, WorkerPool, release_memory
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
 from scheduleflow.server.store import ChangeRecord, CommitResult, ImportMode, Store
@@ -72,6 +73,11 @@ def _light(full: type[Message], keep: set[str]) -> type[Message]:
 
 _ValidateHeader = _light(spb.ValidateRequest, {"channel_id", "time_zone", "stored"})
 _ImportHeader = _light(spb.ImportRequest, {"channel_id"})
+#: Where an ImportRequest carries its document's bytes: document.content.
+_IMPORT_CONTENT = (
+    spb.ImportRequest.DESCRIPTOR.fields_by_name["document"].number,
+    pb.Document.DESCRIPTOR.fields_by_name["content"].number,
+)
 _ScheduleHeader = _light(spb.ScheduleRequest, {"channel_id", "commit", "use_stored_fixed"})
 
 
@@ -84,10 +90,17 @@ def parse_message(cls: type[Message], raw: bytes) -> Any:
 
 
 def _header(light: type[Message], raw: bytes) -> Any:
+    """The header fields of ``raw``, as plain attributes.
+
+    Not the parsed message itself: it keeps the fields it does not know as
+    unknown fields, a copy of the whole document in its arena, for as long
+    as it lives (measured: 50 MiB held by a 50 MiB Import's header).
+    """
     try:
-        return light.FromString(raw)
+        message = light.FromString(raw)
     except DecodeError as exc:
         raise InvalidInput.at(f"the request is not a valid protobuf message: {exc}") from exc
+    return types.SimpleNamespace(**{f.name: getattr(message, f.name) for f in message.DESCRIPTOR.fields})
 
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
@@ -108,6 +121,7 @@ class ScheduleFlowService:
         self.in_flight = 0
         self.last_arrival = 0.0
         self._idle = asyncio.Event()
+        self._trim_pending = False
         #: Called with every committed ChangeRecord: the hub, unless a database
         #: feed (PostgreSQL LISTEN/NOTIFY) publishes every replica's commits.
         self.on_change: Callable[[ChangeRecord], None] = hub.publish
@@ -162,7 +176,12 @@ class ScheduleFlowService:
                     )
                 if req_cls is not None:
                     request = parse_message(req_cls, request)
-                return await fn(request, context)
+                elif len(request) > _BIG_REQUEST_BYTES:
+                    self._trim_soon()
+                result = await fn(request, context)
+                if type(result) is bytes and len(result) > _BIG_REQUEST_BYTES:
+                    self._trim_soon(_TRIM_AFTER_SEND_S)
+                return result
             except asyncio.CancelledError:
                 code = "CANCELLED"
                 raise
@@ -177,6 +196,25 @@ class ScheduleFlowService:
                 self.stats.record(method, code, time.perf_counter() - started)
 
         return call
+
+    def _trim_soon(self, delay: float = 0.0) -> None:
+        """Hand the heap that big messages used back to the OS, from a thread.
+
+        gRPC assembles a received message from many small buffers and frees
+        them once it is delivered; glibc keeps the freed pages (measured: a
+        55 MB Import left the server 80 MB larger). Only one trim is pending
+        at a time. ``delay`` lets gRPC finish sending a big response first.
+        """
+        if self._trim_pending:
+            return
+        self._trim_pending = True
+        loop = asyncio.get_running_loop()
+
+        def trim() -> None:
+            self._trim_pending = False
+            loop.run_in_executor(None, release_memory)
+
+        loop.call_later(delay, trim)
 
     async def drained(self, timeout: float) -> bool:
         """Wait until no unary call is in flight (True), or ``timeout`` seconds (False)."""
@@ -297,8 +335,12 @@ class ScheduleFlowService:
         else:
             # The worker that parses the document commits it: its events never
             # come back here (see worker_store).
+            # The document goes as a view of the received bytes, beside the
+            # rest of the request: no copy here, one in the worker.
+            cut = wire.cut_bytes_field(raw, _IMPORT_CONTENT)
+            request, document = (raw, None) if cut is None else (cut[0], [cut[1]])
             done: jobs.ImportDone = await self.pool.run(
-                "import_document", raw, zone, self.config.max_findings, self.config.store, timeout=timeout
+                "import_document", request, zone, self.config.max_findings, self.config.store, document, timeout=timeout
             )
             result, response = done.result, done.response
         await self._announce(result)
@@ -581,6 +623,11 @@ class ScheduleFlowService:
 #: What one stored event weighs against ``inline_max_bytes``: about its size as
 #: a message, so work over stored events is placed like a request that size.
 _STORED_EVENT_BYTES = 60
+
+#: Messages above this size are followed by handing freed heap back to the OS.
+_BIG_REQUEST_BYTES = 1 << 20
+#: How long after a big response the trim waits: about the time to send it.
+_TRIM_AFTER_SEND_S = 1.0
 
 #: A drain waits this long without new arrivals before it stops the server.
 _QUIET_BEFORE_STOP_S = 0.3
