@@ -76,7 +76,7 @@ def test_read_duration_refuses(value: str | float) -> None:
 
 
 def test_text_pool_shares_equal_texts_and_gives_up_on_unique_ones() -> None:
-    from scheduleflow.server.formats._common import TextPool
+    from scheduleflow.server.core.sharing import TextPool, _Memo
 
     pool = TextPool()
     first = "".join(["ne", "ws"])
@@ -85,8 +85,23 @@ def test_text_pool_shares_equal_texts_and_gives_up_on_unique_ones() -> None:
     assert pool.share(first) is first
     assert pool.share(second) is first
     unique = TextPool()
-    for i in range(TextPool._TRIAL):
+    for i in range(_Memo._TRIAL):
         unique.share(f"text {i}")
-    assert not unique.active
     text = "".join(["a", "b"])
     assert unique.share(text) is text
+    assert unique.share("".join(["a", "b"])) is not text  # off: nothing is remembered
+
+
+def test_text_pool_shares_equal_metadata_dicts_and_gives_up_on_unique_ones() -> None:
+    from scheduleflow.server.core.sharing import TextPool, _Memo
+
+    pool = TextPool()
+    first = {"artist": "A", "category": "music"}
+    assert pool.share_metadata(first) is first
+    assert pool.share_metadata({"artist": "A", "category": "music"}) is first
+    assert pool.share_metadata({"category": "music", "artist": "A"}) is not first  # another order: kept apart
+    unique = TextPool()
+    for i in range(_Memo._TRIAL):
+        unique.share_metadata({"desc": f"episode {i}"})
+    again = {"desc": "episode 1"}
+    assert unique.share_metadata(again) is again

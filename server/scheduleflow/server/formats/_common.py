@@ -286,40 +286,6 @@ def check_zone(name: str, *, line: int = 0, column: int = 0, field: str = "") ->
         raise InvalidInput.at(exc.message, line=line, column=column, field=field) from None
 
 
-class TextPool:
-    """One str object for equal texts across the events of a document.
-
-    Schedules repeat themselves: titles of reruns, asset ids of commercials,
-    categories, metadata keys. Sharing one copy saves memory (a third of the
-    events' footprint on the bench's schedule) and keeps reading a large
-    document close to linear, since fresh memory is the one cost per event
-    that grows with the document. A document that does not repeat itself
-    turns the pool off after a while rather than paying for a dictionary of
-    every text in it.
-    """
-
-    __slots__ = ("_lookups", "_seen", "active")
-
-    #: Lookups before judging, and the share of new texts that turns it off.
-    _TRIAL = 50_000
-    _MAX_NEW_SHARE = 0.5
-
-    def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
-        self._lookups = 0
-        self.active = True
-
-    def share(self, text: str) -> str:
-        if not self.active:
-            return text
-        self._lookups += 1
-        found = self._seen.setdefault(text, text)
-        if self._lookups == self._TRIAL and len(self._seen) > self._TRIAL * self._MAX_NEW_SHARE:
-            self.active = False
-            self._seen = {}
-        return found
-
-
 @dataclass(slots=True)
 class Collector:
     """Gathers events, where they were written, and findings, in document order."""

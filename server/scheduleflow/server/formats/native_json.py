@@ -39,6 +39,7 @@ from typing import Any, cast
 
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import ChannelInfo, Event, EventKind, Location, ScheduleDocument
+from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import (
     TimestampError,
     format_duration,
@@ -51,7 +52,6 @@ from scheduleflow.server.formats._common import (
     KIND_NAMES,
     Collector,
     Encoder,
-    TextPool,
     check_exportable,
     check_text,
     check_zone,
@@ -598,12 +598,14 @@ class _Reader:
             Event(
                 id=event_id,
                 start_us=start_us,
-                duration_us=duration_us,
+                duration_us=self.texts.share_int(duration_us),
                 asset_id=share(asset),
                 title=share(title),
                 kind=kind,
                 fixed_start=fixed,
-                metadata={share(k): share(v) for k, v in metadata.items()} if metadata else {},
+                metadata=self.texts.share_metadata({share(k): share(v) for k, v in metadata.items()})
+                if metadata
+                else {},
             ),
             where,
         )

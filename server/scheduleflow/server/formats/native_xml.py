@@ -37,6 +37,7 @@ from lxml import etree
 
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import ChannelInfo, Event, EventKind, Location, ScheduleDocument
+from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import TimestampError, format_duration, format_rfc3339, zone
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
@@ -44,7 +45,6 @@ from scheduleflow.server.formats._common import (
     KIND_BY_NAME,
     Collector,
     Encoder,
-    TextPool,
     check_exportable,
     check_text,
     check_zone,
@@ -324,12 +324,12 @@ class _Reader:
             Event(
                 id=event_id,
                 start_us=parsed.us,
-                duration_us=duration_us,
+                duration_us=self.texts.share_int(duration_us),
                 asset_id=asset,
                 title=title,
                 kind=kind,
                 fixed_start=fixed,
-                metadata=metadata,
+                metadata=self.texts.share_metadata(metadata),
             ),
             where,
         )

@@ -56,12 +56,12 @@ from scheduleflow.server.core.model import (
     Location,
     ScheduleDocument,
 )
+from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_datetime, zone
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     Collector,
     Encoder,
-    TextPool,
     check_exportable,
     check_text,
     escape_attr,
@@ -392,7 +392,7 @@ class _Reader:
                 # Not mapped (rule 6), but held to the same limits.
                 self.check_tree(child, 3)
         share = self.texts.share
-        metadata = {share(key): share(_JOIN.join(texts)) for key, texts in values.items()}
+        metadata = self.texts.share_metadata({share(key): share(_JOIN.join(texts)) for key, texts in values.items()})
         limits = self.limits
         if len(metadata) > limits.max_metadata_entries:
             raise self.fail(
@@ -484,7 +484,7 @@ class _Reader:
                 Event(
                     id=row.event_id,
                     start_us=row.start_us,
-                    duration_us=duration_us,
+                    duration_us=self.texts.share_int(duration_us),
                     asset_id=row.asset,
                     title=row.title,
                     metadata=row.metadata,

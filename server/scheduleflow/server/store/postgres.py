@@ -257,7 +257,7 @@ def _prepare(request: _Commit) -> list[_rows.EventRow]:
         if "\x00" in event.id or "\x00" in event.asset_id or "\x00" in event.title:
             for name in ("id", "asset_id", "title"):
                 _check_text(getattr(event, name), f"events[{index}].{name}")
-    return [_rows.event_row(event) for event in request.events]
+    return _rows.event_rows(request.events)
 
 
 def _incoming_records(rows: list[_rows.EventRow]) -> list[tuple[object, ...]]:
@@ -386,10 +386,11 @@ async def _save_channel(conn: _Conn, row: _ChannelRow, info: ChannelInfo, now: i
 async def _fetch_events(conn: _Conn, sql: str, *args: object) -> list[Event]:
     """The events ``sql`` selects, fetched and decoded a chunk at a time (rule 6)."""
     events: list[Event] = []
+    event = _rows.RowReader().event
     cursor = await conn.cursor(sql, *args)
     while True:
         chunk = await cursor.fetch(_FETCH_CHUNK)
-        events.extend(_rows.row_event(*record) for record in chunk)
+        events.extend(event(*record) for record in chunk)
         if len(chunk) < _FETCH_CHUNK:
             return events
 
@@ -680,7 +681,8 @@ class PostgresStore:
                 *params,
                 size + 1,
             )
-            events = [_rows.row_event(*record) for record in records[:size]]
+            event = _rows.RowReader().event
+            events = [event(*record) for record in records[:size]]
             token = ""
             if len(records) > size:
                 last = events[-1]
