@@ -200,8 +200,8 @@ async def test_a_full_queue_sheds_calls_with_resource_exhausted_and_a_retry_hint
 async def test_a_call_whose_deadline_passes_in_the_queue_is_never_started(lone_server: ServerProcess) -> None:
     channel, stub = await stub_for(lone_server)
     async with channel:
-        hog = asyncio.ensure_future(stub.Validate(big_validate(150_000), timeout=120))
-        await asyncio.sleep(0.3)  # the hog is on the only worker
+        hog = asyncio.ensure_future(stub.Validate(big_validate(600_000), timeout=120))
+        await _until_the_worker_is_busy(stub)  # the hog is on the only worker, for a second or more
         with pytest.raises(grpc.aio.AioRpcError) as late:
             await stub.Validate(big_validate(2_000, seed=1), timeout=0.3)
         assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
@@ -222,8 +222,8 @@ async def test_a_killed_worker_fails_only_its_call_retryably_and_is_replaced(lon
     async with channel:
         before = await stub.GetStats(spb.GetStatsRequest(), timeout=5)
         (victim,) = before.pool.worker_pids
-        doomed = asyncio.ensure_future(stub.Validate(big_validate(300_000), timeout=120))
-        await asyncio.sleep(1.0)  # parsing 300k events keeps the worker busy for seconds
+        doomed = asyncio.ensure_future(stub.Validate(big_validate(600_000), timeout=120))
+        await _until_the_worker_is_busy(stub)  # validating 600k events takes it a second or more
         os.kill(victim, signal.SIGKILL)
         with pytest.raises(grpc.aio.AioRpcError) as crashed:
             await doomed
@@ -236,6 +236,15 @@ async def test_a_killed_worker_fails_only_its_call_retryably_and_is_replaced(lon
     assert victim not in after.pool.worker_pids and len(after.pool.worker_pids) == 1
     health = await _check_health(lone_server.address)
     assert health == health_pb2.HealthCheckResponse.SERVING
+
+
+async def _until_the_worker_is_busy(stub: service_pb2_grpc.ScheduleFlowServiceStub) -> None:
+    """Wait for the pool's state, not for a guess of how long a job takes to arrive."""
+    for _ in range(1000):
+        if (await stub.GetStats(spb.GetStatsRequest(), timeout=5)).pool.busy:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the job never reached the worker")
 
 
 async def _check_health(address: str) -> int:

@@ -169,6 +169,11 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
     return out
 
 
+#: Makes an Event from a tuple of its fields: ``Event(...)`` goes through the
+#: NamedTuple's Python-level ``__new__``, about 150 ns more per event.
+_new_event = tuple.__new__
+
+
 def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
     """The events as placed Events when every one is plain (id, instant start,
     non-negative duration, all in range); None when any needs the general path.
@@ -177,33 +182,44 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
     the InputEvent step and normalisation, about half the cost of a small call.
     Anything unusual (text starts, missing fields, values out of range,
     unknown kinds) returns None, and the general path describes it.
+
+    Each field is read once (a read from a upb message costs about 100 ns), and
+    presence is asked (``HasField``, another 100 ns) only when a start or a
+    duration reads as zero: an unset message field reads as all zeros, so any
+    other value was set.
     """
     out: list[Event] = []
     append = out.append
     kinds = _KIND_FROM_PB
     for e in events:
-        if not e.id or e.WhichOneof("start") != "start_time" or not e.HasField("duration"):
-            return None
+        event_id = e.id
         ts, d = e.start_time, e.duration
         seconds, nanos, d_seconds, d_nanos = ts.seconds, ts.nanos, d.seconds, d.nanos
         kind = kinds.get(e.kind)
         if (
-            kind is None
+            not event_id
+            or kind is None
             or not (0 <= nanos < _NANOS and _MIN_S <= seconds < _MAX_S)
             or not (0 <= d_nanos < _NANOS and 0 <= d_seconds < _MAX_SPAN_S)
+            # start_time is one branch of the "start" oneof: unset, the start is text or missing.
+            or (not (seconds or nanos) and not e.HasField("start_time"))
+            or (not (d_seconds or d_nanos) and not e.HasField("duration"))
         ):
             return None
         metadata = e.metadata
         append(
-            Event(
-                e.id,
-                seconds * 1_000_000 + nanos // 1000,
-                d_seconds * 1_000_000 + d_nanos // 1000,
-                e.asset_id,
-                e.title,
-                kind,
-                e.fixed_start,
-                dict(metadata) if metadata else _NO_METADATA,
+            _new_event(
+                Event,
+                (
+                    event_id,
+                    seconds * 1_000_000 + nanos // 1000,
+                    d_seconds * 1_000_000 + d_nanos // 1000,
+                    e.asset_id,
+                    e.title,
+                    kind,
+                    e.fixed_start,
+                    dict(metadata) if metadata else _NO_METADATA,
+                ),
             )
         )
     return out

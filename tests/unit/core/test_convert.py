@@ -202,6 +202,61 @@ def test_placed_events_need_an_id_an_instant_and_a_positive_duration(msg: pb.Eve
     assert _field_of(caught.value) == field
 
 
+_PLAIN = pb.Event(id="a", start_time=timestamp_pb2.Timestamp(seconds=60), duration=duration_pb2.Duration(seconds=60))
+
+
+def _unknown_kind() -> pb.Event:
+    msg = pb.Event()
+    msg.CopyFrom(_PLAIN)
+    msg.kind = 99  # type: ignore[assignment]  # open enum: unknown values arrive from newer clients
+    return msg
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        pb.Event(start_time=timestamp_pb2.Timestamp(seconds=60), duration=duration_pb2.Duration(seconds=60)),
+        pb.Event(id="b", start_text="2025-11-22T09:30:00Z", duration=duration_pb2.Duration(seconds=60)),
+        pb.Event(id="b", duration=duration_pb2.Duration(seconds=60)),
+        pb.Event(id="b", start_time=timestamp_pb2.Timestamp(seconds=60)),
+        pb.Event(
+            id="b",
+            start_time=timestamp_pb2.Timestamp(seconds=MAX_SECONDS + 1),
+            duration=duration_pb2.Duration(seconds=1),
+        ),
+        pb.Event(id="b", start_time=timestamp_pb2.Timestamp(seconds=60), duration=duration_pb2.Duration(seconds=-60)),
+        _unknown_kind(),
+    ],
+    ids=["no id", "text start", "no start", "no duration", "start out of range", "negative duration", "unknown kind"],
+)
+def test_placed_events_leave_any_unusual_event_to_the_general_path(msg: pb.Event) -> None:
+    assert convert.placed_events_from_pb([_PLAIN, msg]) is None
+
+
+def test_placed_events_keep_an_epoch_start_and_a_zero_duration_that_were_given() -> None:
+    # Both read as zeros, like an unset field: presence decides, and Validate reports the duration.
+    msg = pb.Event(id="a", start_time=timestamp_pb2.Timestamp(), duration=duration_pb2.Duration(), asset_id="x")
+    assert convert.placed_events_from_pb([msg]) == [Event("a", 0, 0, "x")]
+
+
+def test_placed_events_read_every_field() -> None:
+    msg = pb.Event(
+        id="a",
+        start_time=timestamp_pb2.Timestamp(seconds=1_763_803_800, nanos=1_500),
+        duration=duration_pb2.Duration(seconds=3600, nanos=2_000),
+        asset_id="x",
+        title="News",
+        kind=pb.EVENT_KIND_LIVE,
+        fixed_start=True,
+        metadata={"artist": "Queen"},
+    )
+    [event] = convert.placed_events_from_pb([msg]) or []
+    assert event == Event(
+        "a", utc_us(2025, 11, 22, 9, 30) + 1, HOUR + 2, "x", "News", EventKind.LIVE, True, {"artist": "Queen"}
+    )
+    assert type(event) is Event
+
+
 def test_input_event_keeps_a_text_start_for_validate_to_read() -> None:
     msg = pb.Event(id="a", start_text="20251122093000 +0100", duration=duration_pb2.Duration(seconds=-60))
     [event] = convert.input_events_from_pb([msg], "events.events")

@@ -19,9 +19,11 @@ Rules:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import islice
+from operator import add, eq, itemgetter, lt
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from scheduleflow.server.core.model import (
@@ -261,27 +263,51 @@ def validate_events(
     """Check events whose starts are already in UTC (documents, stored channels)."""
     out = _Collector(rules.max_findings, field_prefix)
     out.extend(prior_findings)
-    locs: list[_Place] = list(locations) if locations else list(range(len(events)))
-    return _check(list(events), locs, window, rules, out)
+    # A range stands for "event i was written at index i" without a list of a million ints.
+    locs: Sequence[_Place] = locations if locations else range(len(events))
+    return _check(events, locs, window, rules, out)
+
+
+# The checks read columns, not events: one C-level pass per field instead of a
+# NamedTuple property (a descriptor call) per field per check.
+_ID = itemgetter(0)
+_START = itemgetter(1)
+_DURATION = itemgetter(2)
+_ASSET = itemgetter(3)
 
 
 def _check(
-    events: list[Event], locations: list[_Place], window: Window | None, rules: Rules, out: _Collector
+    events: Sequence[Event], locations: Sequence[_Place], window: Window | None, rules: Rules, out: _Collector
 ) -> ValidationReport:
-    _duplicate_ids(events, locations, out)
-    order = sorted(range(len(events)), key=lambda i: (events[i].start_us, events[i].duration_us, events[i].id))
-    ordered = [events[i] for i in order]
-    placed = _durations(ordered, [locations[i] for i in order], out)
-    _duplicate_entries(placed, out)
-    gap_total, overlap_total = _sweep(placed, window, rules, out)
-    if window is not None:
+    ids = list(map(_ID, events))
+    starts = list(map(_START, events))
+    durations = list(map(_DURATION, events))
+    if not _unique(ids):
+        _duplicate_ids(ids, locations, out)
+    ordered, order = _sort(events, starts, durations, ids)
+    if order is not None:
+        starts = list(map(starts.__getitem__, order))
+        durations = list(map(durations.__getitem__, order))
+    if durations and min(durations) > 0:
+        placed = ordered
+    else:
+        # Where the ordered events were written, only built when some duration needs a finding.
+        placed_at = locations if order is None else list(map(locations.__getitem__, order))
+        placed = _durations(ordered, placed_at, out)
+        starts = list(map(_START, placed))
+        durations = list(map(_DURATION, placed))
+    ends = list(map(add, starts, durations))
+    _duplicate_entries(placed, starts, out)
+    gap_total, overlap_total = _sweep(placed, starts, ends, window, rules, out)
+    last_end = max(ends) if ends else None
+    if window is not None and last_end is not None and (starts[0] < window.start_us or last_end > window.end_us):
         _outside_window(placed, window, out)
     if rules.asset_cooldown_us > 0:
-        _spacing(placed, lambda e: e.asset_id, rules.asset_cooldown_us, FindingCode.COOLDOWN_BREACH, "asset", out)
+        _spacing(placed, map(_ASSET, placed), rules.asset_cooldown_us, FindingCode.COOLDOWN_BREACH, "asset", out)
     if rules.artist_separation_us > 0:
         _spacing(
             placed,
-            lambda e: e.metadata.get("artist", ""),
+            (e.metadata.get("artist", "") for e in placed),
             rules.artist_separation_us,
             FindingCode.SEPARATION_BREACH,
             "artist",
@@ -290,15 +316,20 @@ def _check(
     if rules.category_separation_us > 0:
         _spacing(
             placed,
-            lambda e: e.metadata.get("category", ""),
+            (e.metadata.get("category", "") for e in placed),
             rules.category_separation_us,
             FindingCode.SEPARATION_BREACH,
             "category",
             out,
         )
-    items = Counter(e.asset_id for e in ordered if e.asset_id)
-    unique = tuple(sorted(items.items(), key=lambda kv: (-kv[1], kv[0])))
-    span = Window(placed[0].start_us, max(e.end_us for e in placed)) if placed else None
+    # Counted in input order: the sort below is total, so the order counted in does not matter.
+    items = Counter(map(_ASSET, events))
+    del items[""]  # events without an asset; a Counter ignores a missing key
+    # Most played first, ties by asset id: sort by id, then (stable) by count.
+    unique_items = sorted(items.items())
+    unique_items.sort(key=itemgetter(1), reverse=True)
+    unique = tuple(unique_items)
+    span = Window(starts[0], last_end) if last_end is not None else None
     findings = sorted(out.kept, key=_finding_order)
     summary = Summary(
         event_count=len(events),
@@ -314,21 +345,48 @@ def _check(
     return ValidationReport(tuple(findings), summary, tuple(ordered))
 
 
+def _increasing(values: list[Any]) -> bool:
+    """Each value greater than the one before (stops at the first that is not)."""
+    return all(map(lt, values, islice(values, 1, None)))
+
+
+def _unique(ids: list[str]) -> bool:
+    # Ids in increasing order (sequential ids, the usual case) are unique
+    # without hashing every one into a set; at a million ids the set's random
+    # memory access costs more than the rest of the check. Ids out of order stop
+    # ``_increasing`` at the first step down, so they pay almost nothing extra.
+    return _increasing(ids) or len(set(ids)) == len(ids)
+
+
+def _sort(
+    events: Sequence[Event], starts: list[int], durations: list[int], ids: list[str]
+) -> tuple[Sequence[Event], list[int] | None]:
+    """The events sorted by (start, duration, id), and the input index of each;
+    no index list when the input is already in that order (strictly increasing
+    starts, the usual case)."""
+    if _increasing(starts):
+        return events, None
+    keys = list(zip(starts, durations, ids, strict=True))
+    # Stable: events with equal keys (a repeated id) keep their input order.
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return list(map(events.__getitem__, order)), order
+
+
 def _finding_order(f: Finding) -> tuple[int, int, str, tuple[str, ...]]:
     # Findings without a place on the timeline (ids, fields) come first, then by time.
     start = f.span.start_us if f.span is not None else -(2**63)
     return (start, -f.severity, f.code.value, f.event_ids)
 
 
-def _duplicate_ids(events: Sequence[Event], locations: Sequence[_Place], out: _Collector) -> None:
+def _duplicate_ids(ids: Sequence[str], locations: Sequence[_Place], out: _Collector) -> None:
     first: dict[str, int] = {}
-    for i, e in enumerate(events):
-        j = first.setdefault(e.id, i)
+    for i, event_id in enumerate(ids):
+        j = first.setdefault(event_id, i)
         if j != i:
             out.add(
                 FindingCode.DUPLICATE_ID,
-                f"event id {e.id!r} is used again (first at {_describe(_loc(locations[j], out.prefix))}): ids must be unique within a channel",
-                [e.id],
+                f"event id {event_id!r} is used again (first at {_describe(_loc(locations[j], out.prefix))}): ids must be unique within a channel",
+                [event_id],
                 location=_loc(locations[i], out.prefix),
             )
 
@@ -355,17 +413,19 @@ def _durations(ordered: Sequence[Event], locations: Sequence[_Place], out: _Coll
     return placed
 
 
-def _duplicate_entries(placed: Sequence[Event], out: _Collector) -> None:
+def _duplicate_entries(placed: Sequence[Event], starts: list[int], out: _Collector) -> None:
     # Sorted by start, so equal starts are adjacent; most schedules have none,
     # and one pass over neighbours finds the runs that need grouping by asset.
+    if not any(map(eq, starts, islice(starts, 1, None))):
+        return
     runs: list[tuple[int, int]] = []
-    i, n = 0, len(placed)
+    i, n = 0, len(starts)
     while i < n - 1:
-        if placed[i].start_us != placed[i + 1].start_us:
+        if starts[i] != starts[i + 1]:
             i += 1
             continue
         j = i + 1
-        while j < n and placed[j].start_us == placed[i].start_us:
+        while j < n and starts[j] == starts[i]:
             j += 1
         runs.append((i, j))
         i = j
@@ -378,21 +438,24 @@ def _duplicate_entries(placed: Sequence[Event], out: _Collector) -> None:
             if len(ids) > 1:
                 out.add(
                     FindingCode.DUPLICATE_ENTRY,
-                    f"asset {asset!r} is scheduled {len(ids)} times at {_t(placed[i].start_us)}: "
+                    f"asset {asset!r} is scheduled {len(ids)} times at {_t(starts[i])}: "
                     f"remove all but one of {', '.join(ids)}",
                     ids,
-                    span=Window(placed[i].start_us, placed[i].start_us),
+                    span=Window(starts[i], starts[i]),
                 )
 
 
-def _sweep(placed: Sequence[Event], window: Window | None, rules: Rules, out: _Collector) -> tuple[int, int]:
+def _sweep(
+    placed: Sequence[Event], starts: list[int], ends: list[int], window: Window | None, rules: Rules, out: _Collector
+) -> tuple[int, int]:
     """Overlaps and gaps in one pass over events sorted by start.
 
     ``holder`` is the event whose end is the furthest so far; an event starting
     before that end overlaps it. Every event that overlaps any other appears in
     some finding (if a and b overlap and a starts first, either a overlapped an
     earlier event or a became the holder, and b then meets a or a later holder
-    that itself overlaps a).
+    that itself overlaps a). ``starts`` and ``ends`` are the placed events'
+    columns: the loop reads only ints until it has something to report.
     """
     gap_total = overlap_total = 0
     report_gaps = not rules.ignore_gaps
@@ -404,42 +467,50 @@ def _sweep(placed: Sequence[Event], window: Window | None, rules: Rules, out: _C
             if report_gaps and gap_total > threshold:
                 _gap(window.start_us, window.end_us, (), out)
         return gap_total, 0
-    if window is not None and placed[0].start_us > window.start_us:
-        g = placed[0].start_us - window.start_us
+    if window is not None and starts[0] > window.start_us:
+        g = starts[0] - window.start_us
         gap_total += g
         if report_gaps and g > threshold:
-            _gap(window.start_us, placed[0].start_us, (placed[0].id,), out)
-    holder = placed[0]
-    max_end = holder.end_us
-    double_until = -(2**63)
-    for e in placed[1:]:
-        if e.start_us < max_end:
-            top = min(e.end_us, max_end)
-            overlap_total += max(0, top - max(e.start_us, double_until))
-            double_until = max(double_until, top)
-            if out.full:
-                out.count(FindingCode.OVERLAP)
-            else:
-                out.add(
-                    FindingCode.OVERLAP,
-                    f"event {e.id} ({_t(e.start_us)}-{_t(e.end_us)}) overlaps event {holder.id} "
-                    f"({_t(holder.start_us)}-{_t(holder.end_us)}) by {_d(top - e.start_us)}: move or shorten one of them",
-                    [holder.id, e.id],
-                    span=Window(e.start_us, top),
-                )
-        elif e.start_us > max_end:
-            g = e.start_us - max_end
-            gap_total += g
-            if report_gaps and g > threshold:
-                _gap(max_end, e.start_us, (holder.id, e.id), out)
-        if e.end_us > max_end:
-            max_end = e.end_us
-            holder = e
+            _gap(window.start_us, starts[0], (placed[0].id,), out)
+    if starts[1:] == ends[:-1]:
+        # Back to back, the usual clean schedule: nothing overlaps, no dead air
+        # between events, and each event ends after all the ones before it.
+        holder, max_end = len(starts) - 1, ends[-1]
+    else:
+        holder = 0
+        max_end = ends[0]
+        double_until = -(2**63)
+        for k in range(1, len(starts)):
+            start = starts[k]
+            if start < max_end:
+                end = ends[k]
+                top = min(end, max_end)
+                overlap_total += max(0, top - max(start, double_until))
+                double_until = max(double_until, top)
+                if out.full:
+                    out.count(FindingCode.OVERLAP)
+                else:
+                    e, h = placed[k], placed[holder]
+                    out.add(
+                        FindingCode.OVERLAP,
+                        f"event {e.id} ({_t(start)}-{_t(end)}) overlaps event {h.id} "
+                        f"({_t(starts[holder])}-{_t(ends[holder])}) by {_d(top - start)}: move or shorten one of them",
+                        [h.id, e.id],
+                        span=Window(start, top),
+                    )
+            elif start > max_end:
+                g = start - max_end
+                gap_total += g
+                if report_gaps and g > threshold:
+                    _gap(max_end, start, (placed[holder].id, placed[k].id), out)
+            if ends[k] > max_end:
+                max_end = ends[k]
+                holder = k
     if window is not None and window.end_us > max_end:
         g = window.end_us - max_end
         gap_total += g
         if report_gaps and g > threshold:
-            _gap(max_end, window.end_us, (holder.id,), out)
+            _gap(max_end, window.end_us, (placed[holder].id,), out)
     return gap_total, overlap_total
 
 
@@ -467,15 +538,15 @@ def _outside_window(placed: Sequence[Event], window: Window, out: _Collector) ->
 
 def _spacing(
     placed: Sequence[Event],
-    key_of: Callable[[Event], str],
+    keys: Iterable[str],
     min_us: int,
     code: FindingCode,
     what: str,
     out: _Collector,
 ) -> None:
+    """``keys`` holds each placed event's asset, artist or category ("" for none)."""
     last: dict[str, Event] = {}
-    for e in placed:
-        key = key_of(e)
+    for e, key in zip(placed, keys, strict=True):
         if not key:
             continue
         prev = last.get(key)
