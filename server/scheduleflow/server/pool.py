@@ -237,6 +237,9 @@ class _Worker:
                     self._stop_process()
                     return
                 self._run(job)
+                # Not held while this thread waits for the next: a finished
+                # job's arguments and answer can be a 64 MB document each.
+                del job
 
     def _run(self, job: _Job) -> None:
         assert self.conn is not None

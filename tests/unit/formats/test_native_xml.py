@@ -57,7 +57,7 @@ def test_sample_is_read() -> None:
             fixed_start=True,
         ),
     )
-    assert doc.locations == (Location(line=4), Location(line=9), Location(line=10))
+    assert tuple(doc.locations) == (Location(line=4), Location(line=9), Location(line=10))
 
 
 def test_local_times_use_the_default_zone_without_a_channel_zone() -> None:

@@ -18,9 +18,11 @@ Rules of this module (and of all of ``core``):
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import operator
+from array import array
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 MICROS_PER_SECOND = 1_000_000
 
@@ -120,6 +122,77 @@ class Location(NamedTuple):
     field: str = ""
 
 
+class Places(Sequence[Location]):
+    """Where each event of a document was written: a Location per index,
+    kept as three ints an event and made on demand.
+
+    A quarter of a million Location objects, and JSON pointers spelled out,
+    held 40 MB, and the holes they left in the heap outlived them; findings
+    need a few, and a document's event pointers are ``/events/<index>``.
+    Appending is the only change; it is for the parser that builds it.
+    """
+
+    __slots__ = ("_columns", "_fields", "_lines", "_pointers")
+
+    _PREFIX = "/events/"
+
+    def __init__(self, places: Iterable[Location] = ()) -> None:
+        self._lines = array("q")
+        self._columns = array("q")
+        #: n for a field "/events/n"; -1 for another field (in _fields) or none.
+        self._pointers = array("q")
+        self._fields: dict[int, str] = {}
+        for where in places:
+            self.append(where)
+
+    def append(self, where: Location) -> None:
+        index = len(self._lines)
+        self._lines.append(where.line)
+        self._columns.append(where.column)
+        pointer = -1
+        field = where.field
+        if field:
+            tail = field[len(self._PREFIX) :] if field.startswith(self._PREFIX) else ""
+            if tail.isdecimal() and tail.isascii() and (tail == "0" or tail[0] != "0") and len(tail) < 19:
+                pointer = int(tail)
+            else:
+                self._fields[index] = field
+        self._pointers.append(pointer)
+
+    def without(self, dropped: Container[int]) -> Places:
+        """These places less the indexes in ``dropped``."""
+        return Places(where for index, where in enumerate(self) if index not in dropped)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        # Like a tuple of its Locations: documents compare by what they say.
+        if isinstance(other, Places | tuple | list):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # it grows while a parser fills it
+
+    def __repr__(self) -> str:
+        return f"Places({list(self)!r})"
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Location]: ...
+
+    def __getitem__(self, index: int | slice) -> Location | Sequence[Location]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        pointer = self._pointers[index]
+        if index < 0:
+            index += len(self._lines)
+        field = f"{self._PREFIX}{pointer}" if pointer >= 0 else self._fields.get(index, "")
+        return Location(self._lines[index], self._columns[index], field)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One thing Validate found."""
@@ -151,5 +224,5 @@ class ScheduleDocument:
 
     channels: tuple[ChannelInfo, ...]
     events: tuple[Event, ...]
-    locations: tuple[Location, ...] = ()
+    locations: Sequence[Location] = ()
     findings: tuple[Finding, ...] = ()

@@ -33,6 +33,7 @@ from scheduleflow.server.core.model import (
     Finding,
     FindingCode,
     Location,
+    Places,
     ScheduleDocument,
     Severity,
 )
@@ -292,7 +293,7 @@ class Collector:
 
     limits: Limits
     events: list[Event] = field(default_factory=list)
-    locations: list[Location] = field(default_factory=list)
+    locations: Places = field(default_factory=Places)
     findings: list[Finding] = field(default_factory=list)
     #: Events read (kept or left out), for the max_events limit.
     seen: int = 0
@@ -359,6 +360,6 @@ class Collector:
         return ScheduleDocument(
             channels=channels,
             events=tuple(self.events),
-            locations=tuple(self.locations),
+            locations=self.locations,
             findings=tuple(findings),
         )

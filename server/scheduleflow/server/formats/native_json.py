@@ -631,7 +631,7 @@ class _Reader:
             self.collector.normalised(parsed.spelling, event.id, locations[item.index])
         if dropped:
             self.collector.events = [e for i, e in enumerate(events) if i not in dropped]
-            self.collector.locations = [loc for i, loc in enumerate(locations) if i not in dropped]
+            self.collector.locations = locations.without(dropped)
 
 
 def _illegal(value: str, what: str) -> str | None:

@@ -3,7 +3,7 @@
 Rules of this module:
 
 1. **No blocking call on the event loop.** Every SQLite call, and the Python
-   work around it (building 250,000 rows is CPU time too), runs in a thread.
+   work around it (checking 250,000 events is CPU time too), runs in a thread.
 2. **One connection, one thread.** Each connection lives in a
    :class:`_ConnectionThread`: created, used and closed by that thread only, so
    sqlite3's ``check_same_thread`` guard stays on.
@@ -186,12 +186,12 @@ def _replayed(text: str) -> CommitResult:
     return CommitResult(Channel(*document["channel"]), added, updated, removed, unchanged, False, True, None)
 
 
-def _prepare(request: _Commit) -> list[_rows.EventRow]:
-    """Check a commit's arguments and turn its events into rows (no database)."""
+def _prepare(request: _Commit) -> _rows.LazyRows:
+    """Check a commit's arguments (no database); its rows, made as they are read."""
     _checks.check_commit(
         request.channel_id, request.events, request.mode, request.window, request.channel, request.expected_revision
     )
-    return _rows.event_rows(request.events)
+    return _rows.LazyRows(request.events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,9 +493,10 @@ class SqliteStore:
             idempotency_key,
             fingerprint,
         )
-        # Checking and encoding 250,000 events is a second of CPU: done in a
-        # worker thread of its own, so the writer thread keeps serving the
-        # other channels' writes meanwhile.
+        # Checking 250,000 events is CPU time: done in a thread of its own, so
+        # the writer thread keeps serving the other channels' writes
+        # meanwhile. Their rows are made in the writer, as it reads them
+        # (LazyRows: a row list beside the events doubled a commit's memory).
         rows = await asyncio.to_thread(_prepare, request)
         return await self._write(lambda conn: self._commit(conn, request, rows))
 
@@ -553,7 +554,7 @@ class SqliteStore:
 
     # -- the commit, in the writer thread ----------------------------------
 
-    def _commit(self, conn: sqlite3.Connection, request: _Commit, rows: list[_rows.EventRow]) -> CommitResult:
+    def _commit(self, conn: sqlite3.Connection, request: _Commit, rows: _rows.LazyRows) -> CommitResult:
         conn.execute("BEGIN IMMEDIATE")
         try:
             now = self._clock()  # under the lock, so commit times follow revisions
@@ -568,9 +569,10 @@ class SqliteStore:
         return result
 
     def _commit_in_transaction(
-        self, conn: sqlite3.Connection, request: _Commit, rows: list[_rows.EventRow], now: int
+        self, conn: sqlite3.Connection, request: _Commit, rows: _rows.LazyRows, now: int
     ) -> CommitResult:
         channel_id = request.channel_id
+        events = request.events
         row = _channel_row(conn, channel_id)  # may be a tombstone
         live = None if row is None or row.deleted else row
         key = "" if request.dry_run else request.idempotency_key
@@ -599,7 +601,8 @@ class SqliteStore:
         status = bytearray(len(rows))  # _ADDED until the join finds the id
         if has_events:
             conn.executemany(
-                "INSERT INTO temp.incoming VALUES (?, ?, ?, ?)", ((r[0], r[1], r[3], seq) for seq, r in enumerate(rows))
+                "INSERT INTO temp.incoming VALUES (?, ?, ?, ?)",
+                ((e.id, e.start_us, e.start_us + e.duration_us, seq) for seq, e in enumerate(events)),
             )
             for found in conn.execute(
                 f"SELECT i.seq, {_JOINED_ROW_COLUMNS} FROM temp.incoming AS i"
@@ -614,7 +617,7 @@ class SqliteStore:
                     status[seq] = _UPDATED_IN_PLACE if found[2] == incoming[1] else _MOVED
         added = [seq for seq, kind in enumerate(status) if kind == _ADDED]
         updated = [seq for seq, kind in enumerate(status) if kind in (_UPDATED_IN_PLACE, _MOVED)]
-        unchanged_ids = [(rows[seq][0],) for seq, kind in enumerate(status) if kind == _UNCHANGED]
+        unchanged_ids = [(events[seq].id,) for seq, kind in enumerate(status) if kind == _UNCHANGED]
 
         max_duration = live.max_duration_us if live is not None else 0
         removed_ids: list[str] = []
@@ -642,13 +645,13 @@ class SqliteStore:
         event_count = (live.event_count if live is not None else 0) + len(added) - len(removed_ids)
         # In clustered-key order, inserts touch each b-tree page once instead
         # of hopping about (measured: 2x faster for a shuffled 250,000).
-        inserted = sorted(
-            (rows[seq] for seq, kind in enumerate(status) if kind in (_ADDED, _MOVED)), key=lambda r: (r[1], r[0])
-        )
+        inserted = [seq for seq, kind in enumerate(status) if kind in (_ADDED, _MOVED)]
+        if not _in_key_order(events, inserted):  # validated documents come sorted
+            inserted.sort(key=lambda seq: (events[seq].start_us, events[seq].id))
         if request.mode is ImportMode.REPLACE_ALL:
-            max_duration = max((r[2] for r in rows), default=0)  # exact again
+            max_duration = max((e.duration_us for e in events), default=0)  # exact again
         else:
-            max_duration = max([max_duration, *(rows[seq][2] for seq in (*added, *updated))])
+            max_duration = max([max_duration, *(events[seq].duration_us for seq in (*added, *updated))])
         if event_count == 0:
             max_duration = 0
 
@@ -720,7 +723,7 @@ class SqliteStore:
         if inserted:
             conn.executemany(
                 f"INSERT INTO events (channel_id, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((channel_id, *r) for r in inserted),
+                ((channel_id, *rows[seq]) for seq in inserted),
             )
         if change is not None:
             payload = _rows.encode_change((rows[i] for i in added), (rows[i] for i in updated), removed_ids)
@@ -739,6 +742,18 @@ class SqliteStore:
                 (channel_id, key, request.fingerprint, now, _result_json(result)),
             )
         return result
+
+
+def _in_key_order(events: Sequence[Event], picked: list[int]) -> bool:
+    """Whether ``events[i] for i in picked`` are in (start, id) order, the events table's key."""
+    previous = None
+    for seq in picked:
+        event = events[seq]
+        key = (event.start_us, event.id)
+        if previous is not None and key < previous:
+            return False
+        previous = key
+    return True
 
 
 def _write_channel(conn: sqlite3.Connection, row: _ChannelRow) -> None:
