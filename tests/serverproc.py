@@ -35,6 +35,18 @@ class ServerProcess:
                 total += child.memory_info().rss
         return total
 
+    def pss_bytes(self) -> int:
+        """Proportional set size of the server and every process under it: the
+        memory they hold together, each shared page counted once (summed RSS
+        counts the interpreter pages the workers share with their forkserver
+        once per process)."""
+        me = psutil.Process(self.process.pid)
+        total = me.memory_full_info().pss
+        for child in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += child.memory_full_info().pss
+        return total
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
