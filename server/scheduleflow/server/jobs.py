@@ -272,10 +272,10 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
     Empties ``events`` once they are rendered, so that they are freed before
     the response is assembled (250,000 events are about 100 MB).
     """
-    from scheduleflow.server.formats import CONTENT_TYPES, Format, render_document
+    from scheduleflow.server.formats import CONTENT_TYPES, Format, render_document_parts
 
     fmt = convert.format_from_pb(fmt_value) or Format.XML
-    content = render_document(
+    parts = render_document_parts(
         fmt,
         ChannelInfo(id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone),
         events,
@@ -284,14 +284,14 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
     )
     event_count = len(events)
     events.clear()
-    _fits(len(content) + 1024, max_bytes, "the export")
+    _fits(sum(map(len, parts)) + 1024, max_bytes, "the export")
     head = spb.ExportResponse(
         format=convert.format_to_pb(fmt),
         revision=channel.revision,
         event_count=event_count,
         content_type=CONTENT_TYPES[fmt],
     ).SerializeToString()
-    return wire.with_bytes_field(head, _EXPORT_CONTENT, content)
+    return wire.with_bytes_field(head, _EXPORT_CONTENT, parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ worker's parser then judges it and reports any error as before.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 _VARINT, _I64, _LEN, _SGROUP, _EGROUP, _I32 = range(6)
 
 
@@ -101,9 +103,11 @@ def _cut(data: memoryview, path: tuple[int, ...]) -> tuple[bytes, memoryview] | 
     return bytes(data[:start]) + framed + bytes(data[end:]), value
 
 
-def with_bytes_field(message: bytes, number: int, value: bytes) -> bytes:
-    """``message`` with the bytes field ``number`` set to ``value``, made with
-    one copy of ``value`` (a message built with it would hold two more: its
-    arena's and the serialization's). Serialized messages concatenate as a
-    merge, so this is ``message`` plus the field, if ``message`` lacks it."""
-    return b"".join([message, _encode_varint(number << 3 | _LEN), _encode_varint(len(value)), value])
+def with_bytes_field(message: bytes, number: int, parts: Sequence[bytes]) -> bytes:
+    """``message`` with the bytes field ``number`` set to the join of ``parts``,
+    made with one copy of them (a message built with the value would hold
+    two more: its arena's and the serialization's). Serialized messages
+    concatenate as a merge, so this is ``message`` plus the field, if
+    ``message`` lacks it."""
+    size = sum(map(len, parts))
+    return b"".join([message, _encode_varint(number << 3 | _LEN), _encode_varint(size), *parts])

@@ -22,6 +22,7 @@ def test_public_names_are_pinned() -> None:
         "detect_format",
         "parse_document",
         "render_document",
+        "render_document_parts",
         "schema_file",
     ]
     assert [f.value for f in Format] == ["xml", "json", "xmltv"]
@@ -162,3 +163,17 @@ def test_parsing_restores_the_garbage_collector_state() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_the_parts_of_a_rendered_document_join_to_a_document_that_reads_back(fmt: Format) -> None:
+    from scheduleflow.server.core.model import ChannelInfo, Event
+
+    channel = ChannelInfo("parts.example", "Parts", "UTC")
+    events = [Event(f"e{i}", i * 60_000_000, 60_000_000, f"a{i % 3}", f"T {i}") for i in range(3000)]
+
+    parts = formats.render_document_parts(fmt, channel, events, revision=4, pretty=True)
+
+    assert len(parts) > 1  # big enough for several batches
+    parsed = formats.parse_document(b"".join(parts), fmt)
+    assert [(e.id, e.start_us, e.title) for e in parsed.events] == [(e.id, e.start_us, e.title) for e in events]

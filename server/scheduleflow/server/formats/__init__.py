@@ -43,6 +43,7 @@ __all__ = [
     "detect_format",
     "parse_document",
     "render_document",
+    "render_document_parts",
     "schema_file",
 ]
 
@@ -106,9 +107,22 @@ def render_document(
     """Write ``events`` of ``channel`` as a document; ``InvalidInput`` if the
     format cannot carry them (an XMLTV channel id without a dot, text with
     characters XML cannot hold). XMLTV has no place for ``revision``."""
+    return b"".join(render_document_parts(fmt, channel, events, revision=revision, pretty=pretty))
+
+
+def render_document_parts(
+    fmt: Format,
+    channel: ChannelInfo,
+    events: Sequence[Event],
+    *,
+    revision: int = 0,
+    pretty: bool = False,
+) -> list[bytes]:
+    """``render_document`` as parts that join to the document, so that a
+    caller wrapping it (a response message) copies a 64 MB document once."""
     fmt = Format(fmt)
     if fmt is Format.XML:
-        return native_xml.render(channel, events, revision=revision, pretty=pretty)
+        return native_xml.render_parts(channel, events, revision=revision, pretty=pretty)
     if fmt is Format.JSON:
-        return native_json.render(channel, events, revision=revision, pretty=pretty)
-    return xmltv.render(channel, events, pretty=pretty)
+        return native_json.render_parts(channel, events, revision=revision, pretty=pretty)
+    return xmltv.render_parts(channel, events, pretty=pretty)

@@ -243,9 +243,11 @@ class Encoder:
             self._refuse()
             raise
 
-    def result(self) -> bytes:
+    def parts(self) -> list[bytes]:
+        """The encoded document as the batches it was made in: joining them
+        is the caller's, who may put more around them in the same copy."""
         self._flush()
-        return b"".join(self._chunks)
+        return self._chunks
 
 
 _TEXT_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})

@@ -678,8 +678,8 @@ def _channel_object(channel: ChannelInfo) -> dict[str, str]:
     return obj
 
 
-def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> bytes:
-    """ScheduleFlow JSON for ``events`` of ``channel``."""
+def render_parts(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> list[bytes]:
+    """ScheduleFlow JSON for ``events`` of ``channel``., in parts that join to it."""
     channel_obj = _channel_object(channel)
     # Same rule as for reading (rule 1): refuse what could not be read back.
     out = Encoder(lambda: check_exportable(channel, events), suspect=_suspect)
@@ -707,4 +707,4 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pret
             write(separator + _COMPACT.encode(_event_object(event)))
             separator = ","
         write("]}")
-    return out.result()
+    return out.parts()

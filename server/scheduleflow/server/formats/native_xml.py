@@ -343,8 +343,8 @@ def _illegal(value: str, what: str) -> str | None:
 # ---------------------------------------------------------------- rendering
 
 
-def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> bytes:
-    """ScheduleFlow XML for ``events`` of ``channel``."""
+def render_parts(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pretty: bool) -> list[bytes]:
+    """ScheduleFlow XML for ``events`` of ``channel``., in parts that join to it."""
     ind1, ind2, nl = ("  ", "    ", "\n") if pretty else ("", "", "")
     out = Encoder(lambda: check_exportable(channel, events))
     append = out.write
@@ -381,4 +381,4 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, revision: int, pret
         body += [ind1, "</event>\n"]
         append("".join(body))
     append("</schedule>\n")
-    return out.result()
+    return out.parts()

@@ -565,8 +565,8 @@ def _programme_children(event: Event) -> list[str]:
     return out
 
 
-def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> bytes:
-    """An XMLTV document for ``events`` of ``channel`` (rules 2, 3, 5, 6)."""
+def render_parts(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> list[bytes]:
+    """An XMLTV document for ``events`` of ``channel`` (rules 2, 3, 5, 6)., in parts that join to it."""
     if CHANNEL_ID.fullmatch(channel.id) is None:
         raise InvalidInput.at(
             f"channel id {channel.id!r} cannot be written as XMLTV, whose ids look like DNS names "
@@ -603,7 +603,7 @@ def render(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> by
             f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}">{nl}{inner}{ind1}</programme>\n'
         )
     append("</tv>\n")
-    return out.result()
+    return out.parts()
 
 
 def _for_the_validator(text: str) -> str:
