@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,7 +91,7 @@ class PreparedImport:
 
     channel_id: str
     channel: ChannelInfo
-    events: tuple[Event, ...]
+    events: Sequence[Event]
     #: The document's span (None when it has no events: nothing to replace).
     window: Window | None
     mode: ImportMode
@@ -164,7 +164,7 @@ def prepare_import(
             f"the document has {report.summary.error_count} error(s) and was not imported; first: {first}", violations
         )
     events = report.events
-    window = Window(events[0].start_us, max(e.end_us for e in events)) if events else None
+    window = report.summary.span  # the events' span, None without events
     digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(format_value).encode()]))
     return PreparedImport(
         channel_id=channel_id,

@@ -355,7 +355,7 @@ class ScheduleFlowService:
         subscribes later takes its snapshot after this commit anyway.
         """
         if result.change is not None:
-            self.on_change(result.change)
+            self.on_change(result.change.settled())
             return
         channel = result.channel
         if result.dry_run or result.replayed or not (result.added or result.updated or result.removed):

@@ -22,7 +22,9 @@ import operator
 from array import array
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, overload
+from typing import NamedTuple, TypeVar, overload
+
+_T = TypeVar("_T")
 
 MICROS_PER_SECOND = 1_000_000
 
@@ -122,7 +124,25 @@ class Location(NamedTuple):
     field: str = ""
 
 
-class Places(Sequence[Location]):
+class TupleLike(Sequence[_T]):
+    """A sequence that compares and prints like the tuple of its items: the
+    compact containers below stand in for tuples, and values holding them
+    (documents, change records) compare by what they hold."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TupleLike | tuple | list):
+            return len(self) == len(other) and all(map(operator.eq, self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # built up in place, so not hashable
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class Places(TupleLike[Location]):
     """Where each event of a document was written: a Location per index,
     kept as three ints an event and made on demand.
 
@@ -165,17 +185,6 @@ class Places(Sequence[Location]):
 
     def __len__(self) -> int:
         return len(self._lines)
-
-    def __eq__(self, other: object) -> bool:
-        # Like a tuple of its Locations: documents compare by what they say.
-        if isinstance(other, Places | tuple | list):
-            return len(self) == len(other) and all(map(operator.eq, self, other))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # it grows while a parser fills it
-
-    def __repr__(self) -> str:
-        return f"Places({list(self)!r})"
 
     @overload
     def __getitem__(self, index: int) -> Location: ...
@@ -223,6 +232,7 @@ class ScheduleDocument:
     """
 
     channels: tuple[ChannelInfo, ...]
-    events: tuple[Event, ...]
+    #: A tuple, or from the parsers an ``EventTable`` (``core.table``).
+    events: Sequence[Event]
     locations: Sequence[Location] = ()
     findings: tuple[Finding, ...] = ()

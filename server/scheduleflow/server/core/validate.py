@@ -35,6 +35,7 @@ from scheduleflow.server.core.model import (
     Severity,
     Window,
 )
+from scheduleflow.server.core.table import EventTable
 from scheduleflow.server.core.timeparse import TimestampError, format_duration, format_rfc3339, parse_instant
 
 DEFAULT_MAX_FINDINGS = 1000
@@ -104,7 +105,8 @@ class Summary:
 class ValidationReport:
     findings: tuple[Finding, ...]
     summary: Summary
-    events: tuple[Event, ...]
+    #: Sorted by start; an EventTable when the events came as one, in order.
+    events: Sequence[Event]
 
     @property
     def valid(self) -> bool:
@@ -279,9 +281,12 @@ _ASSET = itemgetter(3)
 def _check(
     events: Sequence[Event], locations: Sequence[_Place], window: Window | None, rules: Rules, out: _Collector
 ) -> ValidationReport:
-    ids = list(map(_ID, events))
-    starts = list(map(_START, events))
-    durations = list(map(_DURATION, events))
+    if isinstance(events, EventTable):  # columns already: no event made to read them
+        ids, starts, durations = events.ids(), events.starts(), events.durations()
+    else:
+        ids = list(map(_ID, events))
+        starts = list(map(_START, events))
+        durations = list(map(_DURATION, events))
     if not _unique(ids):
         _duplicate_ids(ids, locations, out)
     ordered, order = _sort(events, starts, durations, ids)
@@ -342,7 +347,9 @@ def _check(
         unique_items=unique,
         findings_truncated=sum(out.counts.values()) > len(out.kept),
     )
-    return ValidationReport(tuple(findings), summary, tuple(ordered))
+    # A table stays a table (a tuple of its events would undo it).
+    kept = ordered if isinstance(ordered, EventTable) else tuple(ordered)
+    return ValidationReport(tuple(findings), summary, kept)
 
 
 def _increasing(values: list[Any]) -> bool:

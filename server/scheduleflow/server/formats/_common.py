@@ -37,6 +37,7 @@ from scheduleflow.server.core.model import (
     ScheduleDocument,
     Severity,
 )
+from scheduleflow.server.core.table import EventTable
 from scheduleflow.server.core.timeparse import ParsedInstant, TimestampError, parse_duration, parse_instant, zone
 from scheduleflow.server.formats.limits import Limits
 
@@ -294,7 +295,7 @@ class Collector:
     """Gathers events, where they were written, and findings, in document order."""
 
     limits: Limits
-    events: list[Event] = field(default_factory=list)
+    events: EventTable = field(default_factory=EventTable)
     locations: Places = field(default_factory=Places)
     findings: list[Finding] = field(default_factory=list)
     #: Events read (kept or left out), for the max_events limit.
@@ -361,7 +362,7 @@ class Collector:
             )
         return ScheduleDocument(
             channels=channels,
-            events=tuple(self.events),
+            events=self.events,
             locations=self.locations,
             findings=tuple(findings),
         )

@@ -627,10 +627,10 @@ class _Reader:
             if problem:
                 pointer = item.where.field.rpartition("/")[0] + "/duration"
                 raise InvalidInput.at(problem, line=item.where.line, column=item.where.column, field=pointer)
-            events[item.index] = event._replace(start_us=parsed.us)
+            events.set_start(item.index, parsed.us)
             self.collector.normalised(parsed.spelling, event.id, locations[item.index])
         if dropped:
-            self.collector.events = [e for i, e in enumerate(events) if i not in dropped]
+            self.collector.events = events.without(dropped)
             self.collector.locations = locations.without(dropped)
 
 

@@ -28,6 +28,7 @@ Rules every adapter keeps (the contract tests in ``tests/unit/store`` check them
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,10 +76,19 @@ class ChangeRecord:
     channel_id: str
     revision: int
     commit_time_us: int
-    added: tuple[Event, ...]
-    updated: tuple[Event, ...]
+    #: Sequences the record may share with the commit's events (``Picked``);
+    #: ``settled()`` makes them tuples of their own.
+    added: Sequence[Event]
+    updated: Sequence[Event]
     removed_ids: tuple[str, ...]
     channel_deleted: bool = False
+
+    def settled(self) -> ChangeRecord:
+        """This record holding only its own events, as tuples: a view into a
+        big commit's events would keep all of them alive with it."""
+        if type(self.added) is tuple and type(self.updated) is tuple:
+            return self
+        return dataclasses.replace(self, added=tuple(self.added), updated=tuple(self.updated))
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ from scheduleflow.server.core.errors import (
     Unavailable,
 )
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
+from scheduleflow.server.core.table import Picked
 from scheduleflow.server.store import _checks, _postgres_schema, _rows, _tokens
 from scheduleflow.server.store.notify import DEFAULT_CHANNEL, encode_payload
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
@@ -921,8 +922,8 @@ class PostgresStore:
                 channel_id,
                 after.revision,
                 now,
-                tuple(request.events[i] for i in added),
-                tuple(request.events[i] for i in updated),
+                Picked(request.events, added),
+                Picked(request.events, updated),
                 tuple(removed_ids),
             )
         result = CommitResult(

@@ -42,6 +42,7 @@ from scheduleflow.server.core.errors import (
     Unavailable,
 )
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
+from scheduleflow.server.core.table import Picked
 from scheduleflow.server.store import _checks, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
 
@@ -680,8 +681,8 @@ class SqliteStore:
                 channel_id,
                 after.revision,
                 now,
-                tuple(request.events[i] for i in added),
-                tuple(request.events[i] for i in updated),
+                Picked(request.events, added),
+                Picked(request.events, updated),
                 tuple(removed_ids),
             )
         result = CommitResult(
