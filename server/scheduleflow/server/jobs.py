@@ -372,6 +372,16 @@ def sleep(seconds: float) -> float:
     return seconds
 
 
+_held: list[bytes] = []
+
+
+def grow(size: int) -> int:
+    """Keeps ``size`` more bytes alive in this worker: lets tests see a grown
+    worker retired."""
+    _held.append(b"x" * size)  # written, so resident (bytes(size) may stay untouched zero pages)
+    return sum(map(len, _held))
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "validate_inline": validate_inline,
     "validate_stored": validate_stored,
@@ -383,6 +393,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "generate_schedule": generate_schedule,
     "echo": echo,
     "sleep": sleep,
+    "grow": grow,
 }
 
 

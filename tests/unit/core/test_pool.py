@@ -70,6 +70,19 @@ async def test_big_bytes_cross_the_pipe_out_of_band_both_ways_intact() -> None:
         assert pool.stats().completed == 3
 
 
+async def test_a_worker_left_much_larger_by_a_job_is_replaced_before_its_next_job() -> None:
+    async with WorkerPool(1, 4, retire_growth=32 << 20) as pool:
+        [first] = pool.stats().pids
+        assert await pool.run("grow", 1 << 20) == 1 << 20  # a little: it stays
+        assert pool.stats().pids == (first,)
+        assert await pool.run("grow", 64 << 20) == 65 << 20  # held: it retires
+        await _until(pool, lambda s: s.pids != (first,) and 0 not in s.pids)
+        # The successor starts small and serves; a retirement is not a crash.
+        assert await pool.run("grow", 0) == 0
+        assert pool.retired == 1
+        assert pool.stats().worker_restarts == 0
+
+
 async def test_a_domain_error_raised_in_the_worker_comes_back_as_itself() -> None:
     async with WorkerPool(1, 4) as pool:
         with pytest.raises(InvalidInput, match=r"not a valid scheduleflow\.v1\.ValidateRequest") as caught:
