@@ -27,6 +27,7 @@ from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.feed import PostgresFeed, StoreHealth
 from scheduleflow.server.hub import UpdateHub
+from scheduleflow.server.memory import configure_malloc
 from scheduleflow.server.metrics import Metrics
 from scheduleflow.server.pool import WorkerPool
 from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
@@ -238,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(VERSION)
         return 0
     configure_logging(config)
+    configure_malloc()
     try:
         asyncio.run(serve(config))
     except InvalidInput as exc:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduleflow.server.core.errors import Overloaded, ScheduleFlowError, Unavailable
+from scheduleflow.server.memory import configure_malloc, release_memory
 
 log = logging.getLogger("scheduleflow.pool")
 
@@ -135,17 +136,6 @@ class PoolStats:
 _TRIM_AFTER_BYTES = 1 << 20
 
 
-def release_memory() -> None:
-    """Return free heap pages to the OS (glibc only; elsewhere a no-op)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _rss_bytes() -> int:
     """This process's resident memory (Linux; 0 elsewhere: never retire)."""
     try:
@@ -166,6 +156,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, retire_growth: int
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from scheduleflow.server import worker_store
 
+    configure_malloc()
     try:
         _serve(conn, retire_growth)
     finally:

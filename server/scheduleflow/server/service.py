@@ -29,7 +29,8 @@ from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
 from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
-from scheduleflow.server.pool import DeadlineExpired, WorkerPool, release_memory
+from scheduleflow.server.memory import release_memory
+from scheduleflow.server.pool import DeadlineExpired, WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
 from scheduleflow.server.store import ChangeRecord, CommitResult, ImportMode, Store
