@@ -153,7 +153,8 @@ def stats(response: spb.GetStatsResponse) -> str:
         f"pool           {p.size} workers, {p.busy} busy, {p.queued}/{p.queue_capacity} queued",
         f"  jobs         {p.completed} completed, {p.failed} failed, {p.rejected} rejected, "
         f"{p.dropped} dropped, {p.inline} inline",
-        f"  workers      {p.worker_restarts} restarts; pids {', '.join(map(str, p.worker_pids)) or '-'}",
+        f"  workers      {p.worker_restarts} restarts, {p.worker_retirements} retired;"
+        f" pids {', '.join(map(str, p.worker_pids)) or '-'}",
         "",
     ]
     if not response.rpcs:

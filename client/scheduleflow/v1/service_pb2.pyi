@@ -197,7 +197,7 @@ class GetStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class PoolStats(_message.Message):
-    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped", "worker_pids")
+    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped", "worker_pids", "worker_retirements")
     SIZE_FIELD_NUMBER: _ClassVar[int]
     BUSY_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -209,6 +209,7 @@ class PoolStats(_message.Message):
     INLINE_FIELD_NUMBER: _ClassVar[int]
     DROPPED_FIELD_NUMBER: _ClassVar[int]
     WORKER_PIDS_FIELD_NUMBER: _ClassVar[int]
+    WORKER_RETIREMENTS_FIELD_NUMBER: _ClassVar[int]
     size: int
     busy: int
     queued: int
@@ -220,7 +221,8 @@ class PoolStats(_message.Message):
     inline: int
     dropped: int
     worker_pids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ..., worker_pids: _Optional[_Iterable[int]] = ...) -> None: ...
+    worker_retirements: int
+    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ..., worker_pids: _Optional[_Iterable[int]] = ..., worker_retirements: _Optional[int] = ...) -> None: ...
 
 class RpcStats(_message.Message):
     __slots__ = ("method", "calls", "errors", "latency_p50", "latency_p90", "latency_p99", "latency_max", "codes")

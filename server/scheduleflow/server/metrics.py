@@ -102,6 +102,11 @@ class _LiveCollector(Collector):
             ("scheduleflow_pool_failed", p.failed, "Jobs that failed (incl. crashed workers)."),
             ("scheduleflow_pool_rejected", p.rejected, "Calls shed because the queue was full."),
             ("scheduleflow_pool_worker_restarts", p.worker_restarts, "Workers replaced after dying."),
+            (
+                "scheduleflow_pool_worker_retirements",
+                p.worker_retirements,
+                "Workers replaced because a job left them much larger than they started.",
+            ),
             ("scheduleflow_pool_dropped", p.dropped, "Queued jobs dropped: deadline passed or caller gone."),
             ("scheduleflow_inline_calls", self.stats.inline, "Calls small enough to run on the event loop."),
             ("scheduleflow_changes_published", self.hub.published, "Committed changes fanned out to watchers."),

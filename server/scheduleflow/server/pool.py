@@ -129,6 +129,7 @@ class PoolStats:
     worker_restarts: int
     dropped: int
     pids: tuple[int, ...]
+    worker_retirements: int = 0
 
 
 #: After a job whose request or answer was larger than this, the worker hands freed heap
@@ -439,6 +440,7 @@ class WorkerPool:
             failed=self.failed,
             rejected=self.rejected,
             worker_restarts=self.restarts,
+            worker_retirements=self.retired,
             dropped=self.dropped,
             pids=tuple(w.pid for w in self._workers),
         )

@@ -570,6 +570,7 @@ class ScheduleFlowService:
                 failed=pool.failed,
                 rejected=pool.rejected,
                 worker_restarts=pool.worker_restarts,
+                worker_retirements=pool.worker_retirements,
                 inline=self.stats.inline,
                 dropped=pool.dropped,
                 worker_pids=[pid for pid in pool.pids if pid],
