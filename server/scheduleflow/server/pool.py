@@ -30,6 +30,8 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import select
+import signal
 import threading
 import time
 import traceback
@@ -42,6 +44,7 @@ from scheduleflow.server.memory import configure_malloc, release_memory
 log = logging.getLogger("scheduleflow.pool")
 
 _STOP = b"stop"
+
 
 #: What a worker says after each job, once it has cleaned up.
 _STAYING = b"s"
@@ -146,15 +149,41 @@ def _rss_bytes() -> int:
         return 0
 
 
+def _exit_with_server(conn: multiprocessing.connection.Connection) -> None:
+    """End this worker the moment the server's end of its pipe closes.
+
+    A worker that outlived a killed server would finish its job: an import
+    nobody will be told about would commit after the crash, perhaps while a
+    restarted server already serves the same database. Between jobs the loop
+    sees the pipe close by itself; during one, this thread does. (Dying with
+    the parent does not help: the parent is the fork server, which lives on
+    while any worker does.) The pipe is a socket pair: its peer closing is
+    POLLRDHUP, never confused with a message arriving. Linux; elsewhere the
+    worker stops when it next reads the pipe.
+    """
+    rdhup = getattr(select, "POLLRDHUP", 0)
+    if not rdhup:
+        return
+    poller = select.poll()
+    poller.register(conn.fileno(), rdhup)
+
+    def watch() -> None:
+        while True:
+            for _, event in poller.poll():
+                if event & (rdhup | select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
+
+
 def _worker_main(conn: multiprocessing.connection.Connection, retire_growth: int = 0) -> None:
     """The loop of one worker process: a request in, a result out, until it
     stops, or retires (see ``WorkerPool``'s ``retire_growth``)."""
-    import signal
-
     # The server process handles SIGINT/SIGTERM and stops workers itself; a
     # worker dying on the terminal's Ctrl-C would fail its job for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_server(conn)
     from scheduleflow.server import worker_store
 
     configure_malloc()

@@ -9,8 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
+import psutil
 import pytest
 
 from scheduleflow.server.core.errors import InvalidInput, Overloaded, Unavailable
@@ -81,6 +86,48 @@ async def test_a_worker_left_much_larger_by_a_job_is_replaced_before_its_next_jo
         assert await pool.run("grow", 0) == 0
         assert pool.stats().worker_retirements == 1
         assert pool.stats().worker_restarts == 0
+
+
+_HOLDER = """
+import asyncio
+from scheduleflow.server.pool import WorkerPool
+
+async def main() -> None:
+    async with WorkerPool(1, 1) as pool:
+        job = asyncio.ensure_future(pool.run("sleep", 120))
+        while not pool.stats().busy:
+            await asyncio.sleep(0.01)
+        print(pool.stats().pids[0], flush=True)
+        await job
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_worker_dies_with_its_server_even_mid_job(tmp_path: Path) -> None:
+    # Left alive, it would finish its job after the crash: an import nobody is
+    # told about would commit while a restarted server serves the database.
+    script = tmp_path / "holder.py"
+    script.write_text(_HOLDER)
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None
+            worker = int(holder.stdout.readline())
+        finally:
+            holder.kill()  # SIGKILL: no cleanup of its own runs
+    for _ in range(int(NO_HANG_S / 0.02)):  # its job would hold it 120 s
+        if not _running(worker):
+            break
+        time.sleep(0.02)
+    assert not _running(worker), "the worker outlived its server"
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 async def test_a_domain_error_raised_in_the_worker_comes_back_as_itself() -> None:
