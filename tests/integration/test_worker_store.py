@@ -11,6 +11,7 @@ crash) for what the worker finds wrong.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -115,3 +116,23 @@ async def test_what_a_worker_refuses_is_a_clear_error_and_changes_nothing(client
     assert "line 1, column" in str(refused.value) and "/events/0: missing required field 'start'" in str(refused.value)
     stored = await client.get_channel("safe.example")
     assert (stored.revision, stored.event_count) == (1, 10)
+
+
+async def test_a_schedule_a_worker_commits_reaches_a_watcher_with_its_events(client: AsyncClient) -> None:
+    from scheduleflow.client._playlist import load_playlist
+
+    playlist, rules = load_playlist(
+        {"items": [{"id": f"song{i}", "duration": "PT3M"} for i in range(20)], "order": "sequential"}
+    )
+    window = (dt.datetime(2025, 11, 22, tzinfo=dt.UTC), dt.datetime(2025, 11, 22, 6, tzinfo=dt.UTC))
+    await client.upsert_channel("sched.example")
+    stream = client.watch_schedule("sched.example")
+    assert (await anext(stream)).snapshot.revision == 0
+
+    done = await client.schedule("sched.example", playlist, window=window, rules=rules, seed=3, commit=True)
+    update = await asyncio.wait_for(anext(stream), 30)
+    await stream.aclose()
+
+    assert done.committed and done.revision == 1
+    assert update.change.revision == 1
+    assert [e.id for e in update.change.added] == [e.id for e in done.events]

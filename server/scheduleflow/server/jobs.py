@@ -359,6 +359,41 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ScheduleDone:
+    """A Schedule a worker ran: the serialized response, and when it committed,
+    the commit's result without its change record (see ``ImportDone``)."""
+
+    response: bytes
+    result: CommitResult | None
+
+
+def schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes: int, store: str) -> ScheduleDone:
+    """Generate a ScheduleRequest's window and, with ``commit``, commit it to the
+    store named ``store`` from this worker: a year of events never crosses
+    the pipe. The commit replaces the window and keeps what reaches outside it."""
+    from scheduleflow.server.worker_store import run_with_store
+
+    generated = generate_schedule(raw, channel_zone, stored_fixed, max_bytes)
+    if generated.events is None:
+        return ScheduleDone(generated.response, None)
+    events = generated.events
+    result = run_with_store(
+        store,
+        lambda s: s.commit_events(
+            generated.channel_id,
+            events,
+            mode=ImportMode.REPLACE_WINDOW,
+            window=generated.window,
+            expected_revision=generated.expected_revision,
+        ),
+    )
+    # Serialized messages concatenate as a merge: the commit's fields join the
+    # (possibly large) generated response without parsing it again.
+    tail = spb.ScheduleResponse(committed=True, revision=result.channel.revision).SerializeToString()
+    return ScheduleDone(generated.response + tail, dataclasses.replace(result, change=None))
+
+
 def echo(value: Any) -> Any:
     """Returns its argument: lets tests and the benchmark measure the pool hop alone."""
     return value
@@ -390,7 +425,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "render_export": render_export,
     "export_stored": export_stored,
     "validate_from_store": validate_from_store,
-    "generate_schedule": generate_schedule,
+    "schedule": schedule,
     "echo": echo,
     "sleep": sleep,
     "grow": grow,

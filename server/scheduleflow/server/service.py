@@ -33,7 +33,7 @@ from scheduleflow.server.memory import release_memory
 from scheduleflow.server.pool import DeadlineExpired, WorkerPool
 from scheduleflow.server.stats import Stats
 from scheduleflow.server.status import to_status
-from scheduleflow.server.store import ChangeRecord, CommitResult, ImportMode, Store
+from scheduleflow.server.store import ChangeRecord, CommitResult, Store
 from scheduleflow.server.version import VERSION
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -394,24 +394,20 @@ class ScheduleFlowService:
             if header.use_stored_fixed or header.commit:
                 fixed = await self._kept_in_place(parse_message(spb.ScheduleRequest, raw))
         # Always the pool: the cost grows with the window, not with the request
-        # (a 15 KB playlist can ask for a year of events).
-        generated: jobs.GeneratedSchedule = await self.pool.run(
-            "generate_schedule", raw, zone, fixed, self.config.max_message_bytes, timeout=self._timeout(context)
+        # (a 15 KB playlist can ask for a year of events). The worker commits
+        # too, so the generated events stay there (see worker_store).
+        done: jobs.ScheduleDone = await self.pool.run(
+            "schedule",
+            raw,
+            zone,
+            fixed,
+            self.config.max_message_bytes,
+            self.config.store,
+            timeout=self._timeout(context),
         )
-        if generated.events is None:
-            return generated.response
-        result = await self.store.commit_events(
-            generated.channel_id,
-            generated.events,
-            mode=ImportMode.REPLACE_WINDOW,
-            window=generated.window,
-            expected_revision=generated.expected_revision,
-        )
-        await self._announce(result)
-        # Serialized messages concatenate as a merge: add the commit's fields
-        # without parsing the (possibly large) generated response again.
-        tail = spb.ScheduleResponse(committed=True, revision=result.channel.revision).SerializeToString()
-        return generated.response + tail
+        if done.result is not None:
+            await self._announce(done.result)
+        return done.response
 
     async def _kept_in_place(self, req: spb.ScheduleRequest) -> list[Event]:
         """Stored events a Schedule must keep: hard starts (with use_stored_fixed),
