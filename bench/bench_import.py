@@ -10,6 +10,7 @@ the call runs, minus nothing: it is what the machine must hold. The figures
 this bench checks, side by side in one run:
 
 - cost grows near-linearly: time(250k) / time(10k) <= 30 (25x the events);
+  sizes up to 10k are timed three times and give their median;
 - peak server memory during a 250k import stays under 8x the document size
   (about 64 MB of XML for 250k events), as summed RSS; the summed PSS (each
   page the processes share counted once) is printed beside it.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import statistics
 import sys
 import tempfile
 import threading
@@ -33,6 +35,10 @@ from scheduleflow.client import Client  # noqa: E402
 from scheduleflow.server.core.model import ChannelInfo, Event, EventKind  # noqa: E402
 from scheduleflow.server.formats import Format, render_document  # noqa: E402
 from tests.serverproc import ServerProcess, launch  # noqa: E402
+
+#: Sizes up to this are measured _ROUNDS times (median time, highest peak).
+_REPEAT_UP_TO = 10_000
+_ROUNDS = 3
 
 BASE_US = int(dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()) * 1_000_000
 
@@ -94,15 +100,27 @@ def main() -> int:
                     for n in sizes:
                         channel = f"bench{n}.{fmt.value}.example"
                         content = render_document(fmt, ChannelInfo(id=channel, time_zone="UTC"), events(n))
-                        with PeakRss(server) as imp:
-                            t0 = time.perf_counter()
-                            client.import_document(channel, content, format=fmt.value, mode="replace-all")
-                            t_imp = time.perf_counter() - t0
-                        with PeakRss(server) as exp:
-                            t0 = time.perf_counter()
-                            out = client.export(channel, format=fmt.value)
-                            t_exp = time.perf_counter() - t0
-                        assert out.event_count == n
+                        imports, exports = [], []
+                        # Sub-second calls jitter by a third on a shared machine:
+                        # the small sizes take the median of three rounds, each
+                        # into a fresh channel, their peaks the highest.
+                        for round_ in range(_ROUNDS if n <= _REPEAT_UP_TO else 1):
+                            name = channel if round_ == 0 else f"r{round_}.{channel}"
+                            if round_:  # XMLTV names its channel: a document per channel
+                                content = render_document(fmt, ChannelInfo(id=name, time_zone="UTC"), events(n))
+                            with PeakRss(server) as imp:
+                                t0 = time.perf_counter()
+                                client.import_document(name, content, format=fmt.value, mode="replace-all")
+                                imports.append((time.perf_counter() - t0, imp))
+                            with PeakRss(server) as exp:
+                                t0 = time.perf_counter()
+                                out = client.export(name, format=fmt.value)
+                                exports.append((time.perf_counter() - t0, exp))
+                            assert out.event_count == n
+                        t_imp = statistics.median(t for t, _ in imports)
+                        t_exp = statistics.median(t for t, _ in exports)
+                        imp = max((p for _, p in imports), key=lambda p: p.peak)
+                        exp = max((p for _, p in exports), key=lambda p: p.peak)
                         rows.append(
                             (
                                 fmt.value,
