@@ -84,6 +84,31 @@ def test_an_empty_playlist_is_refused_with_the_field_named(server: ServerProcess
     assert any("playlist" in field for field, _ in err.value.field_violations)
 
 
+def test_a_window_too_big_for_one_message_is_refused_before_the_work(server: ServerProcess) -> None:
+    # A year of 10-second items: about 3 million events, far past the
+    # server's 80 MiB message limit; refused up front, nothing stored.
+    playlist = pb.Playlist(items=[pb.PlaylistItem(id=f"s{i}", duration={"seconds": 10}) for i in range(50)])
+    year = (DAY[0], DAY[0] + dt.timedelta(days=365))
+    with Client(server.address, timeout=60) as client:
+        with pytest.raises(InvalidArgument) as err:
+            client.schedule("toolong.example", playlist, window=year, commit=True)
+        with pytest.raises(NotFound):
+            client.get_channel("toolong.example")
+    assert "ask for a smaller window" in str(err.value)
+    assert [field for field, _ in err.value.field_violations] == ["window"]
+
+
+def test_a_short_filler_beside_long_items_does_not_count_as_the_event_size(server: ServerProcess) -> None:
+    # 90 days of 3-minute songs with a 5-second jingle is ~45,000 events; the
+    # jingle's length once made it look like 1.5 million and refused it.
+    playlist, rules = load_playlist(playlist_json())
+    quarter = (DAY[0], DAY[0] + dt.timedelta(days=90))
+    with Client(server.address, timeout=120) as client:
+        done = client.schedule("quarter.example", playlist, window=quarter, rules=rules, seed=2)
+    assert done.report.fill_ratio == pytest.approx(1.0)
+    assert 40_000 < len(done.events) < 50_000
+
+
 def test_the_cli_prints_the_report_and_commits(server: ServerProcess, tmp_path: Path) -> None:
     path = tmp_path / "playlist.json"
     path.write_text(json.dumps(playlist_json()))

@@ -26,6 +26,7 @@ from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
 from scheduleflow.server.core.validate import Rules, validate, validate_events
 from scheduleflow.server.store.port import CommitResult, ImportMode, Store
+from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
 
@@ -322,16 +323,20 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
     window = convert.window_from_pb(req.window, "window")
     zone = req.time_zone or channel_zone or "UTC"
     check_zone(zone, "time_zone")
-    durations = [
-        convert.span_from_pb(item.duration, "playlist")
-        for item in [*req.playlist.items, *req.playlist.filler]
-        if item.HasField("duration")
-    ]
-    shortest = min((d for d in durations if d > 0), default=0)
-    if shortest:
-        # Refuse before the work, not after: a year of 10-second items would
-        # take minutes and still not fit in one message.
-        _fits((window.end_us - window.start_us) // shortest * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
+
+    def shortest(items: Sequence[pb.PlaylistItem]) -> int:
+        spans = [convert.span_from_pb(i.duration, "playlist") for i in items if i.HasField("duration")]
+        return min((d for d in spans if d > 0), default=0)
+
+    # Refuse before the work, not after: a year of 10-second items would take
+    # minutes and still not fit in one message. The items set the pace; the
+    # filler only closes gaps between them, so it counts as one more event an
+    # item rather than as the event size (a 5-second jingle beside 3-minute
+    # songs made a year look like 481 MiB).
+    pace = shortest(req.playlist.items) or shortest(req.playlist.filler)
+    if pace:
+        per_item = 2 if req.playlist.filler else 1
+        _fits((window.end_us - window.start_us) // pace * per_item * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
     fixed = list(stored_fixed)
     fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events"))
     result = generate(
