@@ -131,6 +131,26 @@ class TupleLike(Sequence[_T]):
 
     __slots__ = ()
 
+    def _at(self, index: int) -> _T:
+        """Item ``index``, 0 <= index < len(self): what a container supplies."""
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | Sequence[_T]:
+        size = len(self)
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(size))]
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return self._at(index)
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TupleLike | tuple | list):
             return len(self) == len(other) and all(map(operator.eq, self, other))
@@ -186,18 +206,8 @@ class Places(TupleLike[Location]):
     def __len__(self) -> int:
         return len(self._lines)
 
-    @overload
-    def __getitem__(self, index: int) -> Location: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Location]: ...
-
-    def __getitem__(self, index: int | slice) -> Location | Sequence[Location]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _at(self, index: int) -> Location:
         pointer = self._pointers[index]
-        if index < 0:
-            index += len(self._lines)
         field = f"{self._PREFIX}{pointer}" if pointer >= 0 else self._fields.get(index, "")
         return Location(self._lines[index], self._columns[index], field)
 

@@ -1,9 +1,10 @@
 """Events kept as columns: what a big document's events cost in memory.
 
 A quarter of a million ``Event`` tuples, with their id and title strings and
-start integers, are about 100 MB of Python objects, held from the parse of an
-import to its commit (and their holes in the heap after). ``EventTable``
-keeps the same events in about 20 MB: ids and titles packed into a few long
+start integers, are about 70 MB of Python objects (measured on the import
+bench's events, metadata already shared), held from the parse of an import
+to its commit, and their holes in the heap after. ``EventTable`` keeps the
+same events in 19 MB: ids and titles packed into a few long
 strings, times in integer arrays, and asset ids, kinds and metadata (which
 repeat) as indexes into a palette. It is a ``Sequence[Event]``: reading an
 event makes its tuple, so every function that takes events takes a table.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Container, Hashable, Iterable, Iterator, Mapping, Sequence
-from typing import Generic, TypeVar, overload
+from typing import Generic, TypeVar
 
 from scheduleflow.server.core.model import Event, EventKind, TupleLike
 
@@ -149,17 +150,7 @@ class EventTable(TupleLike[Event]):
     def __len__(self) -> int:
         return len(self._starts)
 
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Event]: ...
-
-    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._starts)
+    def _at(self, index: int) -> Event:
         return Event(
             self._ids[index],
             self._starts[index],
@@ -198,13 +189,5 @@ class Picked(TupleLike[Event]):
     def __len__(self) -> int:
         return len(self._indexes)
 
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Event]: ...
-
-    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
-        if isinstance(index, slice):
-            return [self._events[i] for i in self._indexes[index]]
+    def _at(self, index: int) -> Event:
         return self._events[self._indexes[index]]

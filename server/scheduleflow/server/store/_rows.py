@@ -16,9 +16,9 @@ import itertools
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, overload
+from typing import Any
 
-from scheduleflow.server.core.model import Event, EventKind
+from scheduleflow.server.core.model import Event, EventKind, TupleLike
 from scheduleflow.server.core.sharing import TextPool
 
 #: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json)
@@ -64,28 +64,15 @@ def event_row(event: Event, metadata_text: str | None = None) -> EventRow:
     )
 
 
-def event_rows(events: Iterable[Event]) -> list[EventRow]:
-    """The rows of ``events``; events that share one metadata dict (documents
-    share equal ones, see ``formats.TextPool``) share its JSON text too."""
-    texts: dict[int, str] = {}  # by id(): every dict stays alive with its event meanwhile
-    rows = []
-    for event in events:
-        metadata = event.metadata
-        text = texts.get(id(metadata))
-        if text is None:
-            text = texts[id(metadata)] = metadata_json(metadata)
-        rows.append(event_row(event, text))
-    return rows
-
-
-class LazyRows(Sequence[EventRow]):
+class LazyRows(TupleLike[EventRow]):
     """The rows of ``events``, each made when it is asked for.
 
     A commit reads a row two or three times (compare, insert, change log);
     holding a quarter of a million row tuples beside the events they are made
     from was 45 MB at the peak of a big import. Making them again costs less
     than a second of CPU for that import. Events that share one metadata dict
-    share its JSON text (remembered for the first 50,000 dicts).
+    share its JSON text (remembered for the first 50,000 dicts). The
+    PostgreSQL adapter, which still needs a list, makes one from it.
     """
 
     __slots__ = ("_events", "_texts")
@@ -97,15 +84,7 @@ class LazyRows(Sequence[EventRow]):
     def __len__(self) -> int:
         return len(self._events)
 
-    @overload
-    def __getitem__(self, index: int) -> EventRow: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[EventRow]: ...
-
-    def __getitem__(self, index: int | slice) -> EventRow | Sequence[EventRow]:
-        if isinstance(index, slice):
-            return [self._row(e) for e in self._events[index]]
+    def _at(self, index: int) -> EventRow:
         return self._row(self._events[index])
 
     def __iter__(self) -> Iterator[EventRow]:
@@ -128,8 +107,10 @@ class RowReader:
     text is decoded once and its dict shared (schedules repeat artist and
     category pairs), equal asset ids, titles and durations are one object
     (``core.sharing.TextPool``, which gives up on values that do not repeat).
-    A quarter of a million events read back for an export are 100 MB instead
-    of 170."""
+    Measured on a quarter of a million rows of the import bench: 29 MB of
+    event tuples and metadata dicts instead of 126 MB, beside the id and
+    title strings every row brings anyway.
+    """
 
     __slots__ = ("_metadata", "_pool")
 

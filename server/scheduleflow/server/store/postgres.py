@@ -258,7 +258,7 @@ def _prepare(request: _Commit) -> list[_rows.EventRow]:
         if "\x00" in event.id or "\x00" in event.asset_id or "\x00" in event.title:
             for name in ("id", "asset_id", "title"):
                 _check_text(getattr(event, name), f"events[{index}].{name}")
-    return _rows.event_rows(request.events)
+    return list(_rows.LazyRows(request.events))
 
 
 def _incoming_records(rows: list[_rows.EventRow]) -> list[tuple[object, ...]]:
