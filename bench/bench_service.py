@@ -9,6 +9,8 @@ It starts, on loopback ports with fresh temporary SQLite stores:
   inline on the event loop, larger ones in the pool);
 - ``pool-only``: the same with ``--inline-max-bytes 0`` (every Validate goes
   through the pool), for the dispatch comparison;
+- ``python``: the same with ``--native off`` (no compiled fast path: every
+  Validate in Python), to show what the fast path adds;
 - ``old``: ``bench/oldtool.py``, the old tool's architecture (one Python
   process per request, at most 4 at once) around the same validator;
 
@@ -62,6 +64,7 @@ import load  # noqa: E402
 
 from scheduleflow.v1 import service_pb2 as spb  # noqa: E402
 from scheduleflow.v1 import service_pb2_grpc  # noqa: E402
+from tests.payloads import validate_request  # noqa: E402
 from tests.serverproc import ServerProcess, launch  # noqa: E402
 
 HEALTH = "grpc.health.v1.Health/Check"
@@ -75,25 +78,6 @@ ERRORS_AT_1000_MAX = 0
 MILLION_VS_100K_MAX = 12.0
 # What the old tool's own load test reported (seed/000_1e555fec24353a7a.txt): not measured here.
 OLD_TOOL_REPORTED_RPS = 35.51
-
-
-# -- payloads ---------------------------------------------------------------------
-
-
-def validate_request(n: int) -> bytes:
-    """A Validate of ``n`` back-to-back one-minute events (about 54 bytes each), serialized.
-
-    A realistic clean schedule: unique ids, 97 assets in rotation, no gaps or
-    overlaps, so the validator runs every check and reports little.
-    """
-    req = spb.ValidateRequest()
-    events = req.events.events
-    base = 1_763_800_000  # 2025-11-22T08:26:40Z
-    for i in range(n):
-        event = events.add(id=f"evt-{i:07d}", title=f"Programme {i}", asset_id=f"asset-{i % 97:04d}")
-        event.start_time.seconds = base + 60 * i
-        event.duration.seconds = 60
-    return bytes(req.SerializeToString())
 
 
 # -- the plan ---------------------------------------------------------------------
@@ -158,6 +142,7 @@ def plan(quick: bool) -> list[list[Cell]]:
         [
             Cell("inline@200", "Validate 100 ev", "ours", VALIDATE, "small", 200, d, warmup_s=w, rounds=rounds),
             Cell("pool-only@200", "Validate 100 ev", "pool-only", VALIDATE, "small", 200, d, warmup_s=w, rounds=rounds),
+            Cell("python@200", "Validate 100 ev", "python", VALIDATE, "small", 200, d, warmup_s=w, rounds=rounds),
         ]
     )
     # Last: the 1M call leaves the server's processes larger (see "idle RSS at the end").
@@ -286,6 +271,7 @@ def servers(tmp: Path) -> Iterator[dict[str, ServerProcess]]:
     try:
         started["ours"] = launch(tmp / "ours", "--workers", "2")
         started["pool-only"] = launch(tmp / "pool-only", "--workers", "2", "--inline-max-bytes", "0")
+        started["python"] = launch(tmp / "python", "--workers", "2", "--native", "off")
         started["old"] = launch_old(tmp / "old")
         yield started
     finally:
@@ -483,6 +469,9 @@ def verdicts(rows: dict[str, dict[str, Any]]) -> list[Verdict]:
     r = ratio("inline@200", "pool-only@200")
     if r is not None:
         out.append(Verdict("dispatch: inline (16 KiB) vs pool-only, OK/s @200", f"{r:.2f}x", "", None))
+    r = ratio("inline@200", "python@200")
+    if r is not None:
+        out.append(Verdict("Validate 100 ev: compiled fast path vs --native off, OK/s @200", f"{r:.2f}x", "", None))
     for c in (1, 1000):
         r = ratio(f"small@{c}", f"old@{c}")
         if r is not None:

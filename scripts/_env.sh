@@ -1,6 +1,7 @@
 # Shared by scripts/serve and scripts/test: a project-local virtualenv with the
 # project installed (editable), made on first use and refreshed when
-# pyproject.toml changes. Sourced, not run.
+# pyproject.toml or the C source of the Validate fast path changes (an
+# editable install builds that extension in place). Sourced, not run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${SCHEDULEFLOW_VENV:-$ROOT/.venv}"
@@ -12,7 +13,8 @@ ensure_venv() {
     "$PY" -m venv "$VENV"
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
   fi
-  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/hatch_build.py" -nt "$stamp" ] \
+    || [ "$ROOT/server/scheduleflow/server/_cvalidate.c" -nt "$stamp" ]; then
     echo "installing scheduleflow${extras:+[$extras]} into $VENV ..." >&2
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT${extras:+[$extras]}" 2> >(grep -v "^WARNING: Location" >&2)
     touch "$stamp"

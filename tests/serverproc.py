@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 
 @dataclass
@@ -49,6 +52,22 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def metrics(self, timeout: float = 5) -> dict[str, float]:
+        """Every sample of the server's /metrics (started with --metrics-listen),
+        keyed ``name{label=value,...}`` with the labels sorted."""
+        deadline = time.monotonic() + timeout
+        while not (found := re.search(r"metrics on (http://\S+/metrics)", self.log())):
+            assert time.monotonic() < deadline, f"no metrics endpoint in the log:\n{self.log()}"
+            time.sleep(0.1)
+        with urllib.request.urlopen(found.group(1), timeout=timeout) as reply:
+            text = reply.read().decode()
+        values: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                values[f"{sample.name}{{{labels}}}"] = sample.value
+        return values
 
     def terminate(self, timeout: float = 30) -> int:
         if self.process.poll() is None:

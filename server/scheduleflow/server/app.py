@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from scheduleflow.server import reflection, security, tracing
+from scheduleflow.server import native, reflection, security, tracing
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.feed import PostgresFeed, StoreHealth
@@ -173,11 +173,12 @@ class Server:
         gc.collect()
         gc.freeze()
         log.info(
-            "serving version %s on port %d with %d workers, store %s",
+            "serving version %s on port %d with %d workers, store %s, Validate fast path %s",
             VERSION,
             self.port,
             self.config.workers,
             self.service.store.kind,
+            "compiled" if self.service.validate_clean is not None else "off (Python only)",
         )
 
     async def stop(self) -> None:
@@ -238,6 +239,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if show_version:
         print(VERSION)
         return 0
+    try:
+        native.select(config.native)  # --native on without the extension: refuse before starting anything
+    except InvalidInput as exc:
+        print(f"scheduleflow-server: {exc.message}", file=sys.stderr)
+        return 2
     configure_logging(config)
     configure_malloc()
     try:

@@ -61,6 +61,13 @@ class Config:
             "rebalance across replicas; streams end with UNAVAILABLE and resume elsewhere (0: never)"
         },
     )
+    native: str = field(
+        default="auto",
+        metadata={
+            "help": "the compiled fast path for clean Validates: auto (use it when it was built), "
+            "on (refuse to start without it), off (the Python path only)"
+        },
+    )
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
     metrics_listen: str = field(
         default="",
@@ -118,6 +125,8 @@ class Config:
                 problems.append(f"metrics_listen {self.metrics_listen!r}: give HOST:PORT, e.g. 127.0.0.1:9090")
         if self.tracing not in ("", "otlp", "console"):
             problems.append(f"tracing {self.tracing!r}: use otlp, console, or leave it empty")
+        if self.native not in ("auto", "on", "off"):
+            problems.append(f"native {self.native!r}: use auto, on or off")
         if self.log_format not in ("text", "json"):
             problems.append(f"log_format {self.log_format!r}: use text or json")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

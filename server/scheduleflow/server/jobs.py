@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from google.protobuf.message import DecodeError
 
-from scheduleflow.server import convert, wire
+from scheduleflow.server import convert, native, wire
 from scheduleflow.server.core import timeparse
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
@@ -46,8 +46,21 @@ def check_zone(name: str, field: str) -> ZoneInfo | None:
         raise InvalidInput.at(exc.message, field=field) from exc
 
 
-def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "") -> bytes:
-    """Validate a request whose events (or JSON document) it carries itself."""
+def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "", fast: bool = False) -> bytes:
+    """Validate a request whose events (or JSON document) it carries itself.
+
+    With ``fast``, a clean schedule is answered by the compiled fast path
+    (``native``) when it was built; the rest, and every finding, by Python.
+    """
+    if fast and native.validate_clean is not None:
+        answer = native.validate_clean(raw)
+        if answer is not None:
+            return answer
+    return validate_general(raw, default_max_findings, channel_zone)
+
+
+def validate_general(raw: bytes, default_max_findings: int, channel_zone: str = "") -> bytes:
+    """Validate in Python: any request, any finding (the reference for the fast path)."""
     req: spb.ValidateRequest = _parse(spb.ValidateRequest, raw)
     tz = check_zone(req.time_zone, "time_zone") or check_zone(channel_zone, "channel_id")
     window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None

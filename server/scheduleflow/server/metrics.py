@@ -109,6 +109,11 @@ class _LiveCollector(Collector):
             ),
             ("scheduleflow_pool_dropped", p.dropped, "Queued jobs dropped: deadline passed or caller gone."),
             ("scheduleflow_inline_calls", self.stats.inline, "Calls small enough to run on the event loop."),
+            (
+                "scheduleflow_validate_fast_calls",
+                self.stats.validate_fast,
+                "Validates of clean schedules the compiled fast path answered on the event loop.",
+            ),
             ("scheduleflow_changes_published", self.hub.published, "Committed changes fanned out to watchers."),
         ):
             yield CounterMetricFamily(name, help_text, value=value)

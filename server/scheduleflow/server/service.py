@@ -24,7 +24,7 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 
-from scheduleflow.server import convert, jobs, wire
+from scheduleflow.server import convert, jobs, native, wire
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
@@ -126,6 +126,8 @@ class ScheduleFlowService:
         #: Called with every committed ChangeRecord: the hub, unless a database
         #: feed (PostgreSQL LISTEN/NOTIFY) publishes every replica's commits.
         self.on_change: Callable[[ChangeRecord], None] = hub.publish
+        #: The compiled Validate fast path, unless --native off or not built.
+        self.validate_clean = native.select(config.native)
 
     # -- plumbing -----------------------------------------------------------
 
@@ -284,12 +286,24 @@ class ScheduleFlowService:
     # -- the RPCs -------------------------------------------------------------
 
     async def validate(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        validate_clean = self.validate_clean
+        if validate_clean is not None and len(raw) <= self.config.inline_max_bytes:
+            # A clean schedule in instants needs neither the header nor the
+            # channel's zone; anything else is None here and goes on below
+            # (the job tries the fast path again: a few microseconds).
+            answer = validate_clean(raw)
+            if answer is not None:
+                self.stats.inline += 1
+                self.stats.validate_fast += 1
+                return answer
         header = _header(_ValidateHeader, raw)
         if header.stored:
             # No payload to skip: the request is small, parse it whole.
             return await self._validate_stored(parse_message(spb.ValidateRequest, raw), context)
         zone = "" if header.time_zone else await self._zone_of(header.channel_id)
-        result: bytes = await self._cpu(len(raw), context, "validate_inline", raw, self.config.max_findings, zone)
+        result: bytes = await self._cpu(
+            len(raw), context, "validate_inline", raw, self.config.max_findings, zone, validate_clean is not None
+        )
         return result
 
     async def _validate_stored(self, req: spb.ValidateRequest, context: grpc.aio.ServicerContext) -> bytes:

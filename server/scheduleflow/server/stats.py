@@ -56,6 +56,8 @@ class Stats:
     def __init__(self) -> None:
         self.methods: dict[str, MethodStats] = {}
         self.inline = 0
+        #: Validates the compiled fast path answered on the event loop (a subset of ``inline``).
+        self.validate_fast = 0
         self.open_streams = 0
         #: Called with (method, code, seconds) for every call: metrics exporters.
         self.observers: list[Callable[[str, str, float], None]] = []

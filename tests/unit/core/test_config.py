@@ -63,6 +63,7 @@ def test_unrelated_environment_variables_are_ignored() -> None:
         (["--log-level", "LOUD"], {}, "log_level 'LOUD'"),
         (["--queue-capacity", "-1"], {}, "queue_capacity -1"),
         (["--max-message-mib", "0"], {}, "max_message_mib"),
+        (["--native", "fast"], {}, "native 'fast'"),
         ([], {"SCHEDULEFLOW_WORKERS": "many"}, "SCHEDULEFLOW_WORKERS='many'"),
     ],
 )

@@ -1,0 +1,43 @@
+"""The compiled fast path of Validate (``_cvalidate.c``), when it was built.
+
+The extension is built at install time when a C compiler and the Python
+headers are there (``hatch_build.py``); without them ScheduleFlow installs and
+runs on the Python path alone, which gives the same answers more slowly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.model import MAX_DURATION_US, MAX_INSTANT_US, MIN_INSTANT_US
+
+#: Raw ValidateRequest bytes -> the ValidateResponse bytes of a clean schedule, or None.
+ValidateClean = Callable[[bytes], "bytes | None"]
+
+
+def _load() -> ValidateClean | None:
+    try:
+        from scheduleflow.server import _cvalidate
+    except ImportError:
+        return None
+    # One source for the limits: the model's, not copies in C.
+    _cvalidate.set_limits(MIN_INSTANT_US, MAX_INSTANT_US, MAX_DURATION_US)
+    return _cvalidate.validate_clean
+
+
+#: None when the extension was not built.
+validate_clean: ValidateClean | None = _load()
+
+
+def select(mode: str) -> ValidateClean | None:
+    """The fast path a server started with ``--native MODE`` uses."""
+    if mode == "off":
+        return None
+    if mode == "on" and validate_clean is None:
+        raise InvalidInput(
+            "--native on: the compiled Validate fast path (scheduleflow.server._cvalidate) is not built; "
+            "install a C compiler and the Python headers (e.g. gcc, python3-dev) and reinstall ScheduleFlow, "
+            "or start with --native auto"
+        )
+    return validate_clean
