@@ -537,3 +537,19 @@ def test_local_time_is_zoneinfos_instant_or_a_gap_or_overlap_exactly_when_folds_
     # in an overlap they go back.
     expected_code = FindingCode.NONEXISTENT_LOCAL_TIME if after > before else FindingCode.AMBIGUOUS_LOCAL_TIME
     assert caught.value.code is expected_code
+
+
+def test_an_instant_after_9999_is_written_with_a_five_digit_year() -> None:
+    # Messages name such instants: the end of an event on 31 December 9999.
+    assert format_rfc3339(MAX_INSTANT_US + 1) == "10000-01-01T00:00:00Z"
+    assert format_rfc3339(MAX_INSTANT_US + 1 + DAY + 1_500_000) == "10000-01-02T00:00:01.5Z"
+
+
+_CYCLE_US = 146_097 * DAY  # 400 Gregorian years
+
+
+@given(st.integers(MAX_INSTANT_US - _CYCLE_US + 1, MAX_INSTANT_US), st.integers(1, 3))
+def test_after_9999_the_calendar_repeats_every_400_years(us: int, cycles: int) -> None:
+    cycle_us = _CYCLE_US
+    year, rest = format_rfc3339(us).split("-", 1)
+    assert format_rfc3339(us + cycles * cycle_us) == f"{int(year) + 400 * cycles}-{rest}"

@@ -457,3 +457,14 @@ def test_cpu_time_grows_near_linearly_with_the_number_of_events() -> None:
     large = _cpu_seconds_to_validate(_shuffled_schedule(200_000), best_of=1)
     # n log n predicts about 12x for 10x the events; comparing all pairs, 100x.
     assert large / small <= 25
+
+
+def test_a_cooldown_that_ends_after_9999_is_reported_not_a_crash() -> None:
+    last_day = utc_us(9999, 12, 31, 23, 59, 58)
+    report = validate(
+        [InputEvent("a", last_day, 1_000_000, "x"), InputEvent("b", last_day + 1_000_000, 1_000_000, "x")],
+        rules=Rules(asset_cooldown_us=24 * HOUR),
+    )
+    [breach] = report.findings
+    assert breach.code is FindingCode.COOLDOWN_BREACH
+    assert "10000-01-01T23:59:58Z" in breach.message

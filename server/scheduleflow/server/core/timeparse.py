@@ -281,8 +281,22 @@ def to_datetime(us: int, tz: ZoneInfo | None = None) -> datetime:
     return dt.astimezone(tz) if tz is not None else dt
 
 
+#: 400 Gregorian years, in microseconds: the calendar repeats after them exactly.
+_CYCLE_US = 146_097 * 86_400 * 1_000_000
+
+
 def format_rfc3339(us: int, tz: ZoneInfo | None = None) -> str:
-    """RFC 3339 with 'Z' (or the zone's offset at that instant), fraction only when needed."""
+    """RFC 3339 with 'Z' (or the zone's offset at that instant), fraction only when needed.
+
+    An instant after 9999, which a message can name (the end of an event that
+    starts on 31 December 9999, when a cooldown would let an asset return), is
+    written in UTC with a five-digit year: ``datetime`` stops at 9999.
+    """
+    if us > MAX_INSTANT_US:
+        cycles = (us - MAX_INSTANT_US - 1) // _CYCLE_US + 1
+        shifted = format_rfc3339(us - cycles * _CYCLE_US)
+        year, rest = shifted.split("-", 1)
+        return f"{int(year) + 400 * cycles}-{rest}"
     dt = to_datetime(us, tz)
     # Not strftime's %Y: glibc does not pad years before 1000 to four digits.
     base = f"{dt.year:04d}" + dt.strftime("-%m-%dT%H:%M:%S")
