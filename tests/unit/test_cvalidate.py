@@ -761,8 +761,8 @@ def test_a_field_sent_twice_is_left_to_python_which_merges() -> None:
 
 def test_a_tag_written_in_six_bytes_is_left_to_python_which_refuses_it() -> None:
     # upb refuses a tag or a length written in more than five bytes ("Wire
-    # format was corrupt"), though a value may take ten; the C reads all three
-    # as ten-byte varints, so it must not answer where upb will not parse.
+    # format was corrupt"), though a value may take ten; the C must not answer
+    # where upb will not parse (it once read all three as ten-byte varints).
     event = pb.Event(id="a", asset_id="x", start_time={"seconds": 100}, duration={"seconds": 60}).SerializeToString()
     events = field(1, event)
     raw = varint(1 << 3 | 2, 6) + varint(len(events)) + events  # the request's `events` field, tag 0x0a
@@ -778,3 +778,74 @@ def test_a_length_written_in_six_bytes_is_left_to_python_which_refuses_it() -> N
 
     assert answer_python(raw) is None
     assert answer_native(raw) is None
+
+
+# -- keys that collide -----------------------------------------------------------------------
+
+
+def c_hash(key: bytes) -> int:
+    """The C's hash_bytes: FNV-1a, then murmur3's finaliser (kept in step by hand)."""
+    h = 2166136261
+    for byte in key:
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    h ^= h >> 16
+    return h | 1
+
+
+def colliding_keys(prefix: str, count: int, bits: int = 10) -> list[str]:
+    """Keys whose hashes agree in their low ``bits``: one slot in any table of up to 2**bits."""
+    keys: list[str] = []
+    candidate = 0
+    while len(keys) < count:
+        key = f"{prefix}{candidate:x}"
+        if c_hash(key.encode()) & ((1 << bits) - 1) == 1:  # bit 0 is always set
+            keys.append(key)
+        candidate += 1
+    return keys
+
+
+def schedule_request(ids: list[str], assets: list[str]) -> bytes:
+    request = spb.ValidateRequest()
+    for i, (event_id, asset) in enumerate(zip(ids, assets, strict=True)):
+        request.events.events.add(
+            id=event_id, asset_id=asset, start_time={"seconds": 1_763_800_000 + 60 * i}, duration={"seconds": 60}
+        )
+    return request.SerializeToString()
+
+
+def test_asset_ids_crafted_to_collide_are_left_to_python() -> None:
+    # Without a probe limit each of these would walk one growing cluster
+    # (quadratic: 100k such events took a worker 22 s); with it the C gives up
+    # after 64 probes and Python's dict, whose hash is seeded, answers.
+    assets = colliding_keys("asset-", 80)
+    raw = schedule_request([f"e{i:03d}" for i in range(80)], assets)
+
+    assert answer_native(raw) is None
+    slow = answer_python(raw)
+    assert slow is not None and spb.ValidateResponse.FromString(slow).valid
+
+
+def test_ids_crafted_to_collide_are_left_to_python() -> None:
+    ids = colliding_keys("id-", 80)[::-1]  # out of order, so the C hashes them
+    raw = schedule_request(ids, [""] * 80)
+
+    assert answer_native(raw) is None
+    slow = answer_python(raw)
+    assert slow is not None and spb.ValidateResponse.FromString(slow).valid
+
+
+def test_fifty_thousand_random_keys_never_make_it_give_up() -> None:
+    # The other side of the probe limit: ordinary keys never reach it.
+    rng = random.Random(2026)
+    ids = [f"{rng.getrandbits(64):016x}" for _ in range(50_000)]  # out of order: hashed
+    assets = [f"asset-{rng.getrandbits(48):012x}" for _ in range(50_000)]
+    raw = schedule_request(ids, assets)
+
+    fast = answer_native(raw)
+
+    assert fast is not None
+    assert fast == answer_python(raw)

@@ -324,9 +324,21 @@ typedef struct {
     size_t mask, used;
 } Table;
 
+/* Keys come from the caller, who could pick ones that collide (this hash has
+ * no secret seed) and make every insert walk one long cluster: quadratic time
+ * in a worker. A probe longer than this gives up and Python's dict (seeded
+ * SipHash) decides. With random keys at half load a probe this long does not
+ * happen in practice (tests/unit/test_cvalidate.py: 50,000 random keys). */
+#define MAX_PROBES 64
+
 static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
-    uint32_t h = 2166136261u; /* FNV-1a */
+    uint32_t h = 2166136261u; /* FNV-1a, then murmur3's finaliser to spread it into the low bits */
     for (uint32_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     return h | 1; /* 0 marks an empty slot */
 }
 
@@ -337,30 +349,40 @@ static int table_init(Table *t, size_t cap) { /* cap: a power of two */
     return t->slots != NULL;
 }
 
-/* The slot holding key, or the empty one where it goes. */
+/* The slot holding key, or the empty one where it goes; NULL after MAX_PROBES. */
 static Slot *find_slot(const Table *t, Slice key, uint32_t h) {
     size_t i = h & t->mask;
-    for (;;) {
+    for (int probe = 0; probe < MAX_PROBES; probe++) {
         Slot *s = &t->slots[i];
         if (s->hash == 0 || (s->hash == h && s->key.len == key.len && memcmp(s->key.p, key.p, key.len) == 0)) return s;
         i = (i + 1) & t->mask;
     }
+    return NULL;
 }
 
-/* The slot of key, made (zeroed, with the key) if new; NULL without memory. */
+/* The slot of key, made (zeroed, with the key) if new; NULL to give up (a
+ * probe too long, or no memory). */
 static Slot *table_slot(Table *t, Slice key) {
     uint32_t h = hash_bytes(key.p, key.len);
     Slot *s = find_slot(t, key, h);
-    if (s->hash) return s;
+    if (!s || s->hash) return s;
     if ((t->used + 1) * 2 > t->mask + 1) {
         Table bigger;
         if (!table_init(&bigger, (t->mask + 1) * 2)) return NULL;
-        for (size_t i = 0; i <= t->mask; i++)
-            if (t->slots[i].hash) *find_slot(&bigger, t->slots[i].key, t->slots[i].hash) = t->slots[i];
+        for (size_t i = 0; i <= t->mask; i++) {
+            if (!t->slots[i].hash) continue;
+            Slot *moved = find_slot(&bigger, t->slots[i].key, t->slots[i].hash);
+            if (!moved) {
+                free(bigger.slots);
+                return NULL;
+            }
+            *moved = t->slots[i];
+        }
         bigger.used = t->used;
         free(t->slots);
         *t = bigger;
         s = find_slot(t, key, h);
+        if (!s) return NULL;
     }
     s->hash = h;
     s->key = key;
@@ -375,28 +397,21 @@ static int slice_cmp(Slice a, Slice b) {
     return a.len < b.len ? -1 : (a.len > b.len);
 }
 
-/* Whether every id differs. Ids in increasing order (the usual, sequential
- * ids) need no hashing, as in validate._unique. */
-static int ids_unique(const Slice *ids, Py_ssize_t n, int *no_memory) {
+/* 1 when every id differs, 0 when one repeats, -1 to give up. Ids in
+ * increasing order (the usual, sequential ids) need no hashing, as in
+ * validate._unique. */
+static int ids_unique(const Slice *ids, Py_ssize_t n) {
     Py_ssize_t i = 1;
     while (i < n && slice_cmp(ids[i - 1], ids[i]) < 0) i++;
     if (i >= n) return 1;
     size_t cap = 16;
     while (cap < (size_t)n * 2) cap <<= 1;
     Table seen;
-    if (!table_init(&seen, cap)) {
-        *no_memory = 1;
-        return 0;
-    }
+    if (!table_init(&seen, cap)) return -1;
     int unique = 1;
-    for (i = 0; i < n && unique; i++) {
+    for (i = 0; i < n && unique == 1; i++) {
         Slot *s = table_slot(&seen, ids[i]);
-        if (!s) {
-            *no_memory = 1;
-            unique = 0;
-            break;
-        }
-        unique = s->count++ == 0;
+        unique = !s ? -1 : s->count++ == 0;
     }
     free(seen.slots);
     return unique;
@@ -460,7 +475,7 @@ static PyObject *respond(Py_ssize_t n, int64_t first_start, int64_t last_end, in
     size_t bound = 128;
     for (size_t i = 0; i < n_items; i++) bound += items[i]->key.len + 32;
     uint8_t *summary = malloc(bound), *o = summary;
-    if (!summary) return PyErr_NoMemory();
+    if (!summary) Py_RETURN_NONE;
     o = put_varint(put_varint(o, 0x08), (uint64_t)n); /* event_count */
     {                                                 /* span: a TimeWindow */
         uint8_t window[64], *w = window;
@@ -488,7 +503,12 @@ static PyObject *respond(Py_ssize_t n, int64_t first_start, int64_t last_end, in
     size_t summary_len = (size_t)(o - summary);
     size_t total = 2 + 1 + varint_size(summary_len) + summary_len;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-    if (out) {
+    if (!out) { /* give up like every other failure: Python tries, and reports it */
+        PyErr_Clear();
+        free(summary);
+        Py_RETURN_NONE;
+    }
+    {
         uint8_t *b = (uint8_t *)PyBytes_AS_STRING(out);
         *b++ = 0x08; /* valid */
         *b++ = 0x01;
@@ -560,6 +580,8 @@ static Py_ssize_t count_events(Reader list) {
     return t == 0 ? n : -1;
 }
 
+/* Every way of giving up returns None, running out of memory included: the
+ * sizes here follow the input, and Python may still answer (or refuse it). */
 static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
     Reader r = {raw, raw + size};
     Request req;
@@ -567,66 +589,65 @@ static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
     Py_ssize_t n = count_events(req.events);
     if (n <= 0 || (size_t)n > SIZE_MAX / (4 * sizeof(Slot))) Py_RETURN_NONE;
 
-    Slice *ids = malloc((size_t)n * sizeof(Slice));
+    /* Grown as events pass their checks, not sized by the count: a request of
+     * empty events would otherwise cost 8x its size before the first check. */
+    size_t ids_cap = 64;
+    Slice *ids = malloc(ids_cap * sizeof(Slice));
     Table assets = {NULL, 0, 0};
     Slot **items = NULL;
-    PyObject *result = NULL;
-    int no_memory = 0;
-    if (!ids || !table_init(&assets, 64)) goto no_memory;
+    PyObject *result = Py_None;
+    if (!ids || !table_init(&assets, 64)) goto done;
     int64_t first_start = 0, prev_end = 0, cooldown = req.rules.asset_cooldown_us;
     Reader list = req.events, body;
     uint32_t field;
     int wire;
     for (Py_ssize_t i = 0; i < n; i++) {
         Ev ev;
-        read_tag(&list, &field, &wire); /* counted above: each is field 1, length-delimited */
-        read_len(&list, &body);
-        if (!read_event(&body, &ev)) goto clean_none;
+        /* Counted above; checked again all the same (the buffer is the caller's). */
+        if (read_tag(&list, &field, &wire) != 1 || field != 1 || wire != WT_LEN || !read_len(&list, &body)) goto done;
+        if (!read_event(&body, &ev)) goto done;
         if (i == 0)
             first_start = ev.start_us;
         else if (ev.start_us != prev_end) /* a gap or an overlap: findings */
-            goto clean_none;
+            goto done;
         prev_end = ev.start_us + ev.duration_us;
-        if (prev_end > MAX_US) goto clean_none;
+        if (prev_end > MAX_US) goto done;
+        if ((size_t)i == ids_cap) {
+            Slice *bigger = realloc(ids, 2 * ids_cap * sizeof(Slice));
+            if (!bigger) goto done;
+            ids = bigger;
+            ids_cap *= 2;
+        }
         ids[i] = ev.id;
         if (ev.asset.len) {
             Slot *s = table_slot(&assets, ev.asset);
-            if (!s) goto no_memory;
-            if (s->count && cooldown > 0 && ev.start_us - s->last_start_us < cooldown)
-                goto clean_none; /* a cooldown breach */
+            if (!s) goto done;
+            if (s->count && cooldown > 0 && ev.start_us - s->last_start_us < cooldown) goto done; /* a breach */
             s->count++;
             s->last_start_us = ev.start_us;
         }
     }
-    if (!ids_unique(ids, n, &no_memory)) {
-        if (no_memory) goto no_memory;
-        goto clean_none; /* a duplicate id */
-    }
+    if (ids_unique(ids, n) != 1) goto done; /* a duplicate id (or giving up) */
     int64_t gap_total = 0;
     if (req.has_window) {
         const Win *w = &req.window;
-        if (first_start < w->start_us || prev_end > w->end_us) goto clean_none; /* outside the window */
+        if (first_start < w->start_us || prev_end > w->end_us) goto done; /* outside the window */
         int64_t lead = first_start - w->start_us, tail = w->end_us - prev_end;
         if (!req.rules.ignore_gaps && (lead > req.rules.gap_threshold_us || tail > req.rules.gap_threshold_us))
-            goto clean_none; /* dead air at an edge worth reporting */
+            goto done; /* dead air at an edge worth reporting */
         gap_total = lead + tail;
     }
     items = malloc((assets.used ? assets.used : 1) * sizeof(Slot *));
-    if (!items) goto no_memory;
+    if (!items) goto done;
     for (size_t i = 0, k = 0; i <= assets.mask; i++)
         if (assets.slots[i].hash) items[k++] = &assets.slots[i];
     qsort(items, assets.used, sizeof(Slot *), by_count_then_id);
     result = respond(n, first_start, prev_end, gap_total, items, assets.used);
-    goto done;
-no_memory:
-    result = PyErr_NoMemory();
-    goto done;
-clean_none:
-    result = Py_NewRef(Py_None);
 done:
     free(ids);
     free(assets.slots);
     free(items);
+    if (result == Py_None) Py_RETURN_NONE;
     return result;
 }
 
@@ -647,6 +668,12 @@ static PyObject *validate_clean(PyObject *self, PyObject *arg) {
 static PyObject *set_limits(PyObject *self, PyObject *args) {
     long long min_us, max_us, max_span_us;
     if (!PyArg_ParseTuple(args, "LLL", &min_us, &max_us, &max_span_us)) return NULL;
+    /* Bounds under which no sum or product below can overflow an int64. */
+    const long long limit = 1LL << 61;
+    if (!(-limit <= min_us && min_us < max_us && max_us <= limit && 0 < max_span_us && max_span_us <= limit)) {
+        PyErr_SetString(PyExc_ValueError, "set_limits: need -2**61 <= min < max <= 2**61 and 0 < max_duration <= 2**61");
+        return NULL;
+    }
     MIN_US = min_us;
     MAX_US = max_us;
     MAX_SPAN_US = max_span_us;
