@@ -553,3 +553,14 @@ def test_after_9999_the_calendar_repeats_every_400_years(us: int, cycles: int) -
     cycle_us = _CYCLE_US
     year, rest = format_rfc3339(us).split("-", 1)
     assert format_rfc3339(us + cycles * cycle_us) == f"{int(year) + 400 * cycles}-{rest}"
+
+
+def test_a_local_time_in_10000_is_written_with_its_zones_offset() -> None:
+    # The last instant of 9999 in UTC is already 10000 in Tokyo (UTC+9, no DST).
+    assert format_rfc3339(MAX_INSTANT_US, ZoneInfo("Asia/Tokyo")) == "10000-01-01T08:59:59.999999+09:00"
+
+
+@given(st.integers(MAX_INSTANT_US - _CYCLE_US + 1, MAX_INSTANT_US), _ZONES)
+def test_near_and_after_9999_a_zones_local_time_repeats_every_400_years(us: int, tz: ZoneInfo | None) -> None:
+    year, rest = format_rfc3339(us - _CYCLE_US, tz).split("-", 1)
+    assert format_rfc3339(us, tz) == f"{int(year) + 400}-{rest}"

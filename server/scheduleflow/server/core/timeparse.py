@@ -283,19 +283,29 @@ def to_datetime(us: int, tz: ZoneInfo | None = None) -> datetime:
 
 #: 400 Gregorian years, in microseconds: the calendar repeats after them exactly.
 _CYCLE_US = 146_097 * 86_400 * 1_000_000
+#: The last instant whose local time fits ``datetime`` in any zone (offsets are under a day).
+_LAST_SAFE_US = MAX_INSTANT_US - 86_400 * 1_000_000
+
+
+def _cycles_back(us: int) -> int:
+    """Whole 400-year cycles to move ``us`` back by so that its local time fits ``datetime``.
+
+    Messages can name instants after 9999 (the end of an event on 31 December
+    9999, when a cooldown lets an asset return), or whose local time is in
+    10000; ``datetime`` stops at 9999. Moved back by whole cycles, the date and
+    the weekday are the same, and so is a zone's offset (its rule for the far
+    future repeats every year); the caller adds the years back.
+    """
+    return 0 if us <= _LAST_SAFE_US else (us - _LAST_SAFE_US - 1) // _CYCLE_US + 1
 
 
 def format_rfc3339(us: int, tz: ZoneInfo | None = None) -> str:
     """RFC 3339 with 'Z' (or the zone's offset at that instant), fraction only when needed.
 
-    An instant after 9999, which a message can name (the end of an event that
-    starts on 31 December 9999, when a cooldown would let an asset return), is
-    written in UTC with a five-digit year: ``datetime`` stops at 9999.
+    After 9999 the year has five digits (see ``_cycles_back``).
     """
-    if us > MAX_INSTANT_US:
-        cycles = (us - MAX_INSTANT_US - 1) // _CYCLE_US + 1
-        shifted = format_rfc3339(us - cycles * _CYCLE_US)
-        year, rest = shifted.split("-", 1)
+    if cycles := _cycles_back(us):
+        year, rest = format_rfc3339(us - cycles * _CYCLE_US, tz).split("-", 1)
         return f"{int(year) + 400 * cycles}-{rest}"
     dt = to_datetime(us, tz)
     # Not strftime's %Y: glibc does not pad years before 1000 to four digits.
@@ -309,7 +319,12 @@ def format_rfc3339(us: int, tz: ZoneInfo | None = None) -> str:
 
 
 def format_xmltv(us: int, tz: ZoneInfo | None = None) -> str:
-    """XMLTV 'YYYYMMDDhhmmss +zzzz' (seconds precision, as the format has)."""
+    """XMLTV 'YYYYMMDDhhmmss +zzzz' (seconds precision, as the format has).
+
+    Raises OverflowError after 9999, unlike ``format_rfc3339``: a document
+    must spell its times the way other XMLTV tools read them, so the exporter
+    refuses such an event instead.
+    """
     dt = to_datetime(us, tz)
     off = dt.utcoffset() or timedelta(0)
     return f"{dt.year:04d}" + dt.strftime("%m%d%H%M%S") + " " + _fmt_off(off).replace(":", "")
