@@ -12,7 +12,8 @@
  * Python path (jobs.validate_general) would return, or None. It returns bytes
  * only for a request it understands completely and whose schedule is clean:
  *
- *   - source is `events` (an EventList), no time_zone, no return_events;
+ *   - source is `events` (an EventList), no time_zone, no return_events (a
+ *     channel_id is read but its zone is not looked up: instants need none);
  *   - every event has a non-empty id, a start_time and a positive duration in
  *     range, a known kind, valid UTF-8 strings and no unknown fields;
  *   - ids are unique; events are in order and back to back (each starts where
