@@ -26,7 +26,7 @@ def test_metrics_count_calls_by_code_and_show_the_pool_and_the_store(tmp_path: P
     assert values["scheduleflow_pool_size{}"] == 2
     assert values["scheduleflow_open_streams{}"] == 0
     assert values["scheduleflow_inline_calls_total{}"] >= 2
-    # The two clean one-event schedules; the one with a time zone is Python's to refuse.
+    # The two clean one-event schedules; the one naming an unknown zone is refused, not counted.
     assert values["scheduleflow_validate_fast_calls_total{}"] == 2
     assert values["scheduleflow_store_latency_seconds_count{operation=list_channels}"] == 1
 

@@ -57,6 +57,8 @@ def cases() -> list[Case]:
             fast=True,
         ),
         Case("clean but too big for the event loop (a worker's fast path)", back_to_back(2000), {}, fast=False),
+        Case("clean, naming a time zone", back_to_back(10), {"time_zone": "Europe/Paris"}, fast=True),
+        Case("clean, naming a zone that does not exist", back_to_back(10), {"time_zone": "Nowhere/Else"}, fast=False),
         Case("a cooldown breach", clean, {"asset_cooldown": timedelta(hours=1)}, fast=False),
         Case("an edge gap worth reporting", back_to_back(10), {"window": window}, fast=False),
         Case("an overlap", overlapping, {}, fast=False),

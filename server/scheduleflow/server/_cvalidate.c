@@ -8,12 +8,15 @@
  * few messages involved is small, fixed by the protobuf spec, and checked
  * against the real parser byte for byte (tests/unit/test_cvalidate.py).
  *
- * Contract: validate_clean(raw) returns the serialized ValidateResponse the
- * Python path (jobs.validate_general) would return, or None. It returns bytes
- * only for a request it understands completely and whose schedule is clean:
+ * Contract: validate_clean(raw) returns (time_zone, response): the request's
+ * time_zone field ("" when absent) and the serialized ValidateResponse the
+ * Python path (jobs.validate_general) would return if that zone name is valid
+ * (native.py checks it, as the Python path does first); or None. It answers
+ * only a request it understands completely and whose schedule is clean:
  *
- *   - source is `events` (an EventList), no time_zone, no return_events (a
- *     channel_id is read but its zone is not looked up: instants need none);
+ *   - source is `events` (an EventList), no return_events (a channel_id is
+ *     read but its zone is not looked up: instants need none, nor does the
+ *     time_zone but for its check);
  *   - every event has a non-empty id, a start_time and a positive duration in
  *     range, a known kind, valid UTF-8 strings and no unknown fields;
  *   - ids are unique; events are in order and back to back (each starts where
@@ -470,13 +473,14 @@ static uint8_t *put_span(uint8_t *o, uint8_t tag, int64_t us) { /* us >= 0 here 
     return put_seconds_nanos(o, tag, us / MICROS, (us % MICROS) * 1000);
 }
 
-/* ValidateResponse{valid: true, summary: {...}} for a clean schedule. */
+/* ValidateResponse{valid: true, summary: {...}} for a clean schedule; NULL,
+ * with no exception set, when memory runs out. */
 static PyObject *respond(Py_ssize_t n, int64_t first_start, int64_t last_end, int64_t gap_total, Slot **items,
                          size_t n_items) {
     size_t bound = 128;
     for (size_t i = 0; i < n_items; i++) bound += items[i]->key.len + 32;
     uint8_t *summary = malloc(bound), *o = summary;
-    if (!summary) Py_RETURN_NONE;
+    if (!summary) return NULL;
     o = put_varint(put_varint(o, 0x08), (uint64_t)n); /* event_count */
     {                                                 /* span: a TimeWindow */
         uint8_t window[64], *w = window;
@@ -504,10 +508,10 @@ static PyObject *respond(Py_ssize_t n, int64_t first_start, int64_t last_end, in
     size_t summary_len = (size_t)(o - summary);
     size_t total = 2 + 1 + varint_size(summary_len) + summary_len;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-    if (!out) { /* give up like every other failure: Python tries, and reports it */
+    if (!out) {
         PyErr_Clear();
         free(summary);
-        Py_RETURN_NONE;
+        return NULL;
     }
     {
         uint8_t *b = (uint8_t *)PyBytes_AS_STRING(out);
@@ -525,6 +529,7 @@ static PyObject *respond(Py_ssize_t n, int64_t first_start, int64_t last_end, in
 
 typedef struct {
     Reader events; /* the EventList's bytes */
+    Slice time_zone;
     int has_events, has_window, has_rules;
     Win window;
     RuleSet rules;
@@ -547,8 +552,8 @@ static int read_request(Reader *r, Request *req) {
         case 4: /* channel_id: names a zone, which instants do not need */
             if (!read_string(r, wire, &s)) return 0;
             break;
-        case 5: /* time_zone: the Python path checks the name */
-            if (!read_string(r, wire, &s) || s.len != 0) return 0;
+        case 5: /* time_zone: returned for the caller to check */
+            if (!read_string(r, wire, &req->time_zone)) return 0;
             break;
         case 6:
             if (!read_window(r, wire, &req->window)) return 0;
@@ -643,7 +648,17 @@ static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
     for (size_t i = 0, k = 0; i <= assets.mask; i++)
         if (assets.slots[i].hash) items[k++] = &assets.slots[i];
     qsort(items, assets.used, sizeof(Slot *), by_count_then_id);
-    result = respond(n, first_start, prev_end, gap_total, items, assets.used);
+    PyObject *response = respond(n, first_start, prev_end, gap_total, items, assets.used);
+    if (response) {
+        PyObject *zone = PyUnicode_DecodeUTF8((const char *)req.time_zone.p, req.time_zone.len, NULL);
+        PyObject *pair = zone ? PyTuple_Pack(2, zone, response) : NULL;
+        Py_XDECREF(zone);
+        Py_DECREF(response);
+        if (pair)
+            result = pair;
+        else
+            PyErr_Clear(); /* out of memory: give up like every other failure */
+    }
 done:
     free(ids);
     free(assets.slots);
@@ -688,7 +703,7 @@ static PyObject *set_limits(PyObject *self, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"validate_clean", validate_clean, METH_O,
-     "validate_clean(raw) -> bytes | None: the ValidateResponse of a clean request, or None."},
+     "validate_clean(raw) -> (time_zone, response) | None: a clean request's ValidateResponse, or None."},
     {"set_limits", set_limits, METH_VARARGS, "set_limits(min_instant_us, max_instant_us, max_duration_us)"},
     {NULL, NULL, 0, NULL},
 };

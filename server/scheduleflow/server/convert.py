@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
+from scheduleflow.server.core import timeparse
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
@@ -46,6 +48,16 @@ if TYPE_CHECKING:
     from scheduleflow.server.formats import Format
 
 _NANOS = 1_000_000_000
+
+
+def check_zone(name: str, field: str) -> ZoneInfo | None:
+    """The zone a request names (None for none), or InvalidInput naming ``field``."""
+    if not name:
+        return None
+    try:
+        return timeparse.zone(name)
+    except timeparse.TimestampError as exc:
+        raise InvalidInput.at(exc.message, field=field) from exc
 
 
 def instant_from_pb(ts: timestamp_pb2.Timestamp, field: str) -> int:

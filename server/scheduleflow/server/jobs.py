@@ -16,12 +16,10 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from google.protobuf.message import DecodeError
 
 from scheduleflow.server import convert, native, wire
-from scheduleflow.server.core import timeparse
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
 from scheduleflow.server.core.validate import Rules, validate, validate_events
@@ -35,15 +33,6 @@ def _parse(message_type: type[Any], raw: bytes) -> Any:
         return message_type.FromString(raw)
     except DecodeError as exc:
         raise InvalidInput.at(f"the request is not a valid {message_type.DESCRIPTOR.full_name}: {exc}") from exc
-
-
-def check_zone(name: str, field: str) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return timeparse.zone(name)
-    except timeparse.TimestampError as exc:
-        raise InvalidInput.at(exc.message, field=field) from exc
 
 
 def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "", fast: bool = False) -> bytes:
@@ -62,7 +51,7 @@ def validate_inline(raw: bytes, default_max_findings: int, channel_zone: str = "
 def validate_general(raw: bytes, default_max_findings: int, channel_zone: str = "") -> bytes:
     """Validate in Python: any request, any finding (the reference for the fast path)."""
     req: spb.ValidateRequest = _parse(spb.ValidateRequest, raw)
-    tz = check_zone(req.time_zone, "time_zone") or check_zone(channel_zone, "channel_id")
+    tz = convert.check_zone(req.time_zone, "time_zone") or convert.check_zone(channel_zone, "channel_id")
     window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
     rules = convert.rules_from_pb(req.rules, default_max_findings)
     source = req.WhichOneof("source")
@@ -335,7 +324,7 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
         raise InvalidInput.at("give the window to fill (start_time and end_time)", field="window")
     window = convert.window_from_pb(req.window, "window")
     zone = req.time_zone or channel_zone or "UTC"
-    check_zone(zone, "time_zone")
+    convert.check_zone(zone, "time_zone")
 
     def shortest(items: Sequence[pb.PlaylistItem]) -> int:
         spans = [convert.span_from_pb(i.duration, "playlist") for i in items if i.HasField("duration")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from scheduleflow.server import convert
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import MAX_DURATION_US, MAX_INSTANT_US, MIN_INSTANT_US
 
@@ -23,7 +24,19 @@ def _load() -> ValidateClean | None:
         return None
     # One source for the limits: the model's, not copies in C.
     _cvalidate.set_limits(MIN_INSTANT_US, MAX_INSTANT_US, MAX_DURATION_US)
-    return _cvalidate.validate_clean
+    compiled = _cvalidate.validate_clean
+
+    def validate_clean(raw: bytes) -> bytes | None:
+        found = compiled(raw)
+        if found is None:
+            return None
+        time_zone, response = found
+        # Instants need no zone, but a request naming a zone that does not
+        # exist is refused: the Python path's first check, with its error.
+        convert.check_zone(time_zone, "time_zone")
+        return response
+
+    return validate_clean
 
 
 #: None when the extension was not built.

@@ -606,7 +606,7 @@ class ScheduleFlowService:
         c = request.channel
         _require(c.id, "channel.id")
         if c.time_zone:
-            jobs.check_zone(c.time_zone, "channel.time_zone")
+            convert.check_zone(c.time_zone, "channel.time_zone")
         info = ChannelInfo(id=c.id, display_name=c.display_name, time_zone=c.time_zone)
         return convert.channel_to_pb(await self.store.upsert_channel(info))
 
