@@ -80,13 +80,13 @@ static inline int read_varint(Reader *r, uint64_t *out) {
 
 /* A tag or a length: protobuf's parser takes at most 5 bytes for these (a
  * value may take 10) and calls anything longer corrupt, so must we. */
-static int read_varint32(Reader *r, uint64_t *out) {
+static inline int read_varint32(Reader *r, uint64_t *out) {
     const uint8_t *start = r->p;
     return read_varint(r, out) && r->p - start <= 5 && *out <= INT32_MAX;
 }
 
 /* A field's number and wire type; 0 at the end, -1 on bad bytes. */
-static int read_tag(Reader *r, uint32_t *field, int *wire) {
+static inline int read_tag(Reader *r, uint32_t *field, int *wire) {
     uint64_t tag;
     if (r->p >= r->end) return 0;
     if (!read_varint32(r, &tag)) return -1;
@@ -95,7 +95,7 @@ static int read_tag(Reader *r, uint32_t *field, int *wire) {
     return *field == 0 ? -1 : 1;
 }
 
-static int read_len(Reader *r, Reader *inner) {
+static inline int read_len(Reader *r, Reader *inner) {
     uint64_t n;
     if (!read_varint32(r, &n) || n > (uint64_t)(r->end - r->p)) return 0;
     inner->p = r->p;
@@ -319,6 +319,7 @@ static int read_rules(Reader *r, int wire, RuleSet *rules) {
 typedef struct {
     Slice key;
     uint32_t hash;
+    uint32_t rank; /* assets: the order they first appeared in */
     int64_t count, last_start_us;
 } Slot;
 
@@ -426,6 +427,33 @@ static int by_count_then_id(const void *a, const void *b) {
     const Slot *x = *(Slot *const *)a, *y = *(Slot *const *)b;
     if (x->count != y->count) return x->count > y->count ? -1 : 1;
     return slice_cmp(x->key, y->key);
+}
+
+/* The same order when the assets first appeared in increasing id order (a
+ * rotation of numbered assets, the usual case): a stable counting sort of the
+ * first-appearance order by count, no comparisons. 1 when done; 0 when the
+ * counts spread too wide for it (qsort then); -1 without memory. */
+static int order_by_count_then_rank(Slot **items, const Table *assets) {
+    size_t used = assets->used;
+    int64_t most = 0;
+    for (size_t i = 0; i <= assets->mask; i++)
+        if (assets->slots[i].hash && assets->slots[i].count > most) most = assets->slots[i].count;
+    if ((uint64_t)most > 4 * (uint64_t)used + 64) return 0;
+    Slot **by_rank = malloc(used * sizeof(Slot *));
+    size_t *next = calloc((size_t)most + 2, sizeof(size_t));
+    if (!by_rank || !next) {
+        free(by_rank);
+        free(next);
+        return -1;
+    }
+    for (size_t i = 0; i <= assets->mask; i++)
+        if (assets->slots[i].hash) by_rank[assets->slots[i].rank] = &assets->slots[i];
+    for (size_t r = 0; r < used; r++) next[most - by_rank[r]->count + 1]++; /* most played: key 0 */
+    for (int64_t k = 0; k <= most; k++) next[k + 1] += next[k];
+    for (size_t r = 0; r < used; r++) items[next[most - by_rank[r]->count]++] = by_rank[r];
+    free(by_rank);
+    free(next);
+    return 1;
 }
 
 /* -- the response ------------------------------------------------------------ */
@@ -604,6 +632,8 @@ static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
     PyObject *result = Py_None;
     if (!ids || !table_init(&assets, 64)) goto done;
     int64_t first_start = 0, prev_end = 0, cooldown = req.rules.asset_cooldown_us;
+    int in_id_order = 1; /* each new asset's id greater than the last new one's */
+    Slice last_new = {NULL, 0};
     Reader list = req.events, body;
     uint32_t field;
     int wire;
@@ -628,7 +658,13 @@ static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
         if (ev.asset.len) {
             Slot *s = table_slot(&assets, ev.asset);
             if (!s) goto done;
-            if (s->count && cooldown > 0 && ev.start_us - s->last_start_us < cooldown) goto done; /* a breach */
+            if (s->count == 0) { /* new */
+                s->rank = (uint32_t)(assets.used - 1);
+                in_id_order = in_id_order && (s->rank == 0 || slice_cmp(last_new, ev.asset) < 0);
+                last_new = ev.asset;
+            } else if (cooldown > 0 && ev.start_us - s->last_start_us < cooldown) {
+                goto done; /* a breach */
+            }
             s->count++;
             s->last_start_us = ev.start_us;
         }
@@ -645,9 +681,13 @@ static PyObject *check(const uint8_t *raw, Py_ssize_t size) {
     }
     items = malloc((assets.used ? assets.used : 1) * sizeof(Slot *));
     if (!items) goto done;
-    for (size_t i = 0, k = 0; i <= assets.mask; i++)
-        if (assets.slots[i].hash) items[k++] = &assets.slots[i];
-    qsort(items, assets.used, sizeof(Slot *), by_count_then_id);
+    int ordered = in_id_order ? order_by_count_then_rank(items, &assets) : 0;
+    if (ordered < 0) goto done;
+    if (!ordered) {
+        for (size_t i = 0, k = 0; i <= assets.mask; i++)
+            if (assets.slots[i].hash) items[k++] = &assets.slots[i];
+        qsort(items, assets.used, sizeof(Slot *), by_count_then_id);
+    }
     PyObject *response = respond(n, first_start, prev_end, gap_total, items, assets.used);
     if (response) {
         PyObject *zone = PyUnicode_DecodeUTF8((const char *)req.time_zone.p, req.time_zone.len, NULL);
