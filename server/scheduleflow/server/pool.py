@@ -345,34 +345,34 @@ class _Worker:
     def _retire(self) -> None:
         """Replace a worker that said it leaves after its answer."""
         old = self.pid
-        with contextlib.suppress(Exception):
-            if self.conn is not None:
-                self.conn.close()
-        if self.process is not None:
-            self.process.join(timeout=5)
-            with contextlib.suppress(Exception):
-                self.process.kill()
-                self.process.join(timeout=5)
-            with contextlib.suppress(Exception):
-                self.process.close()
-        if not self.pool.closing:
-            self.spawn()
+        if self._respawn(exiting=True):
             self.pool.retired += 1
             log.info("worker %d (pid %d) retired after a big job; pid %d replaces it", self.index, old, self.pid)
 
     def _replace(self) -> None:
+        """Replace a worker that died."""
+        if self._respawn(exiting=False):
+            self.pool.restarts += 1
+
+    def _respawn(self, *, exiting: bool) -> bool:
+        """Close the worker's pipe, end its process and start a fresh one;
+        False when the pool is closing (no fresh one). A worker ``exiting`` on
+        its own gets a few seconds to do so before it is killed."""
         with contextlib.suppress(Exception):
             if self.conn is not None:
                 self.conn.close()
         if self.process is not None:
+            if exiting:
+                self.process.join(timeout=5)
             with contextlib.suppress(Exception):
                 self.process.kill()
             self.process.join(timeout=5)
             with contextlib.suppress(Exception):
                 self.process.close()
-        if not self.pool.closing:
-            self.spawn()
-            self.pool.restarts += 1
+        if self.pool.closing:
+            return False
+        self.spawn()
+        return True
 
     def _stop_process(self) -> None:
         if self.conn is not None:
