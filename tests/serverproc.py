@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,23 +31,22 @@ class ServerProcess:
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and every process under it."""
-        me = psutil.Process(self.process.pid)
-        total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
-        return total
+        return self._summed(lambda p: int(p.memory_info().rss))
 
     def pss_bytes(self) -> int:
         """Proportional set size of the server and every process under it: the
         memory they hold together, each shared page counted once (summed RSS
         counts the interpreter pages the workers share with their forkserver
         once per process)."""
+        return self._summed(lambda p: int(p.memory_full_info().pss))
+
+    def _summed(self, measure: Callable[[psutil.Process], int]) -> int:
+        """``measure`` of the server plus each live process under it."""
         me = psutil.Process(self.process.pid)
-        total = me.memory_full_info().pss
+        total = measure(me)
         for child in me.children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                total += child.memory_full_info().pss
+                total += measure(child)
         return total
 
     def log(self) -> str:
