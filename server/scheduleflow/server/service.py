@@ -287,10 +287,10 @@ class ScheduleFlowService:
 
     async def validate(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
         validate_clean = self.validate_clean
-        if validate_clean is not None and len(raw) <= self.config.inline_max_bytes:
+        inline = len(raw) <= self.config.inline_max_bytes
+        if validate_clean is not None and inline:
             # A clean schedule in instants needs neither the header nor the
-            # channel's zone; anything else is None here and goes on below
-            # (the job tries the fast path again: a few microseconds).
+            # channel's zone; anything else is None here and goes on below.
             answer = validate_clean(raw)
             if answer is not None:
                 self.stats.inline += 1
@@ -302,7 +302,14 @@ class ScheduleFlowService:
             return await self._validate_stored(parse_message(spb.ValidateRequest, raw), context)
         zone = "" if header.time_zone else await self._zone_of(header.channel_id)
         result: bytes = await self._cpu(
-            len(raw), context, "validate_inline", raw, self.config.max_findings, zone, validate_clean is not None
+            len(raw),
+            context,
+            "validate_inline",
+            raw,
+            self.config.max_findings,
+            zone,
+            # Tried above for a request run inline; a worker tries it itself.
+            validate_clean is not None and not inline,
         )
         return result
 
