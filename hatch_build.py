@@ -1,4 +1,4 @@
-"""Build the compiled Validate fast path (server/scheduleflow/server/_cvalidate.c).
+"""Build the compiled Validate fast path (server/scheduleflow/server/dispatch/_cvalidate.c).
 
 Hatchling packs pure Python; this hook compiles the one C extension with
 setuptools' ``build_ext`` (which knows the interpreter's compiler flags) and
@@ -23,8 +23,8 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-MODULE = "scheduleflow.server._cvalidate"
-SOURCE = Path("server/scheduleflow/server/_cvalidate.c")
+MODULE = "scheduleflow.server.dispatch._cvalidate"
+SOURCE = Path("server/scheduleflow/server/dispatch/_cvalidate.c")
 
 
 def compile_extension(root: Path, out_dir: Path) -> Path:

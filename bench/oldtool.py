@@ -8,7 +8,7 @@ so the benchmark compares architectures, not validators:
 - ``scheduleflow.v1.ScheduleFlowService/Validate`` is a generic handler with
   raw bytes in and out; each call waits for one of ``--max-processes`` slots
   (an ``asyncio.Semaphore``), then runs ``python -c`` with
-  ``scheduleflow.server.jobs.validate_general`` (the Python validator: the
+  ``scheduleflow.server.dispatch.jobs.validate_general`` (the Python validator: the
   old tool had no compiled path) on the request bytes from stdin and answers
   with the bytes it writes to stdout;
 - ``grpc.health.v1.Health/Check`` is served directly (no process).
@@ -40,7 +40,7 @@ MIB = 1024 * 1024
 CHILD_CODE = """\
 import sys
 from scheduleflow.server.core.errors import ScheduleFlowError
-from scheduleflow.server.jobs import validate_general
+from scheduleflow.server.dispatch.jobs import validate_general
 try:
     sys.stdout.buffer.write(validate_general(sys.stdin.buffer.read(), 1000, ""))
 except ScheduleFlowError as exc:

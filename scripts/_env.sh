@@ -14,7 +14,7 @@ ensure_venv() {
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
   fi
   if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ] || [ "$ROOT/hatch_build.py" -nt "$stamp" ] \
-    || [ "$ROOT/server/scheduleflow/server/_cvalidate.c" -nt "$stamp" ]; then
+    || [ "$ROOT/server/scheduleflow/server/dispatch/_cvalidate.c" -nt "$stamp" ]; then
     echo "installing scheduleflow${extras:+[$extras]} into $VENV ..." >&2
     "$VENV/bin/python" -m pip install --quiet -e "$ROOT${extras:+[$extras]}" 2> >(grep -v "^WARNING: Location" >&2)
     touch "$stamp"

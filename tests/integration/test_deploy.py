@@ -41,7 +41,7 @@ import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.server.config import Config, load
-from scheduleflow.server.service import SERVICE_NAME
+from scheduleflow.server.rpc.service import SERVICE_NAME
 from tests.serverproc import start_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -227,7 +227,7 @@ def test_the_build_context_holds_what_the_wheel_is_made_of(stages: list[Stage]) 
         ".git/HEAD",
         "tests/serverproc.py",
         "client/scheduleflow/__pycache__/x.pyc",
-        "server/scheduleflow/server/_cvalidate.cpython-311-x86_64-linux-gnu.so",  # built here, for this machine
+        "server/scheduleflow/server/dispatch/_cvalidate.cpython-311-x86_64-linux-gnu.so",  # built here, for this machine
     ]:
         assert excluded_from_context(local, rules), f"{local} would be sent to the builder"
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from scheduleflow.client import Client, ScheduleFlowError, make_event
-from scheduleflow.server import app, native
+from scheduleflow.server import app
+from scheduleflow.server.dispatch import native
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.serverproc import ServerProcess, start_server
 

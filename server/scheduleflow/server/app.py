@@ -22,16 +22,18 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from scheduleflow.server import native, reflection, security, tracing
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.feed import PostgresFeed, StoreHealth
-from scheduleflow.server.hub import UpdateHub
-from scheduleflow.server.memory import configure_malloc
-from scheduleflow.server.metrics import Metrics
-from scheduleflow.server.pool import WorkerPool
-from scheduleflow.server.service import SERVICE_NAME, ScheduleFlowService
-from scheduleflow.server.stats import Stats
+from scheduleflow.server.dispatch import native
+from scheduleflow.server.dispatch.memory import configure_malloc
+from scheduleflow.server.dispatch.pool import WorkerPool
+from scheduleflow.server.live.feed import PostgresFeed, StoreHealth
+from scheduleflow.server.live.hub import UpdateHub
+from scheduleflow.server.observe import tracing
+from scheduleflow.server.observe.metrics import Metrics
+from scheduleflow.server.observe.stats import Stats
+from scheduleflow.server.rpc import reflection, security
+from scheduleflow.server.rpc.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.store import PostgresStore, Store
 from scheduleflow.server.store.factory import open_store
 from scheduleflow.server.version import VERSION

@@ -15,7 +15,7 @@ The tree::
     ├── PermissionDenied         the token's role is too low -> PERMISSION_DENIED
     └── NotImplementedYet        RPC not built yet           -> UNIMPLEMENTED
 
-The status mapping itself lives in ``scheduleflow.server.status`` (the only
+The status mapping itself lives in ``scheduleflow.server.rpc.status`` (the only
 module that knows gRPC); these classes only name the category, so the core
 stays free of gRPC and the errors pickle across the process pool.
 """

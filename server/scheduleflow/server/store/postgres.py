@@ -29,7 +29,7 @@ checks them; these rules say how PostgreSQL keeps them.
    taken effect: reads always, writes until their COMMIT was sent (a lost
    connection before that means the server rolled the transaction back).
 5. **A commit rings a bell.** Each change sends ``pg_notify`` inside its own
-   transaction (:mod:`~scheduleflow.server.store.notify`): delivered on
+   transaction (:mod:`~scheduleflow.server.live.notify`): delivered on
    commit only, in commit order.
 6. **The loop stays free.** Checking and encoding a big commit's events and
    decoding change payloads run in threads; a big read is fetched through a
@@ -64,8 +64,8 @@ from scheduleflow.server.core.errors import (
 )
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.table import Picked
+from scheduleflow.server.live.notify import DEFAULT_CHANNEL, encode_payload
 from scheduleflow.server.store import _checks, _postgres_schema, _rows, _tokens
-from scheduleflow.server.store.notify import DEFAULT_CHANNEL, encode_payload
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
 
 __all__ = ["PostgresStore"]
@@ -412,7 +412,7 @@ class PostgresStore:
     tables live in (created if missing, and set as each connection's
     ``search_path``); ``None`` uses the connection's own search path, whose
     first schema must exist. ``notify_channel`` is where commits are
-    announced (:mod:`~scheduleflow.server.store.notify`). ``lock_timeout_s``
+    announced (:mod:`~scheduleflow.server.live.notify`). ``lock_timeout_s``
     bounds the wait for a channel another commit holds, ``acquire_timeout_s``
     the wait for a free connection, ``connect_timeout_s`` a connection
     attempt: past them the call fails with ``Unavailable``. Idempotency keys

@@ -16,93 +16,33 @@ import asyncio
 import contextlib
 import logging
 import time
-import types
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf.message import DecodeError, Message
+from google.protobuf import message_factory
+from google.protobuf.message import Message
 
-from scheduleflow.server import convert, jobs, native, wire
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
-from scheduleflow.server.hub import CLOSED, Published, UpdateHub, is_overflow
-from scheduleflow.server.memory import release_memory
-from scheduleflow.server.pool import DeadlineExpired, WorkerPool
-from scheduleflow.server.stats import Stats
-from scheduleflow.server.status import to_status
+from scheduleflow.server.dispatch import jobs, native
+from scheduleflow.server.dispatch.errors import DeadlineExpired
+from scheduleflow.server.dispatch.memory import release_memory
+from scheduleflow.server.dispatch.pool import WorkerPool
+from scheduleflow.server.live.hub import CLOSED, Published, UpdateHub, is_overflow
+from scheduleflow.server.messages import convert, wire
+from scheduleflow.server.observe.stats import Stats
+from scheduleflow.server.rpc import headers
+from scheduleflow.server.rpc.status import to_status
 from scheduleflow.server.store import ChangeRecord, CommitResult, Store
 from scheduleflow.server.version import VERSION
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
-log = logging.getLogger("scheduleflow.service")
-
 SERVICE_NAME = spb.DESCRIPTOR.services_by_name["ScheduleFlowService"].full_name
 
-
-def _light(full: type[Message], keep: set[str]) -> type[Message]:
-    """A message type with only ``keep`` of ``full``'s fields.
-
-    Parsing a request with it reads those fields and skips the rest (events,
-    documents) without building them: for a 60 MB Import the handler learns
-    the channel id in microseconds.
-    """
-    file = descriptor_pb2.FileDescriptorProto()
-    full.DESCRIPTOR.file.CopyToProto(file)
-    light = descriptor_pb2.FileDescriptorProto(
-        name=f"scheduleflow/_light/{full.DESCRIPTOR.name}.proto",
-        package="scheduleflow._light",
-        syntax=file.syntax,
-    )
-    for msg in file.message_type:
-        if msg.name == full.DESCRIPTOR.name:
-            out = light.message_type.add(name=msg.name)
-            for f in msg.field:
-                if f.name in keep and f.type != f.TYPE_MESSAGE:
-                    copy = out.field.add()
-                    copy.CopyFrom(f)
-                    # A scalar of a oneof reads the same as a plain field.
-                    copy.ClearField("oneof_index")
-                    copy.ClearField("proto3_optional")
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(light)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName(f"scheduleflow._light.{full.DESCRIPTOR.name}"))
-
-
-_ValidateHeader = _light(spb.ValidateRequest, {"channel_id", "time_zone", "stored"})
-_ImportHeader = _light(spb.ImportRequest, {"channel_id"})
-#: Where an ImportRequest carries its document's bytes: document.content.
-_IMPORT_CONTENT = (
-    spb.ImportRequest.DESCRIPTOR.fields_by_name["document"].number,
-    pb.Document.DESCRIPTOR.fields_by_name["content"].number,
-)
-_ScheduleHeader = _light(spb.ScheduleRequest, {"channel_id", "commit", "use_stored_fixed"})
-
-
-def parse_message(cls: type[Message], raw: bytes) -> Any:
-    """``raw`` as a ``cls``; INVALID_ARGUMENT when it is not one."""
-    try:
-        return cls.FromString(raw)
-    except DecodeError as exc:
-        raise InvalidInput.at(f"the request is not a valid {cls.DESCRIPTOR.full_name}: {exc}") from exc
-
-
-def _header(light: type[Message], raw: bytes) -> Any:
-    """The header fields of ``raw``, as plain attributes.
-
-    Not the parsed message itself: it keeps the fields it does not know as
-    unknown fields, a copy of the whole document in its arena, for as long
-    as it lives (measured: 50 MiB held by a 50 MiB Import's header).
-    """
-    try:
-        message = light.FromString(raw)
-    except DecodeError as exc:
-        raise InvalidInput.at(f"the request is not a valid protobuf message: {exc}") from exc
-    return types.SimpleNamespace(**{f.name: getattr(message, f.name) for f in message.DESCRIPTOR.fields})
-
+log = logging.getLogger("scheduleflow.service")
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
@@ -178,7 +118,7 @@ class ScheduleFlowService:
                         retry_after_s=0.1,
                     )
                 if req_cls is not None:
-                    request = parse_message(req_cls, request)
+                    request = headers.parse_message(req_cls, request)
                 elif len(request) > _BIG_REQUEST_BYTES:
                     self._trim_soon()
                 result = await fn(request, context)
@@ -243,7 +183,7 @@ class ScheduleFlowService:
                 if self.draining:
                     raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
                 if req_cls is not None:
-                    request = parse_message(req_cls, request)
+                    request = headers.parse_message(req_cls, request)
                 async for item in fn(request, context):  # type: ignore[attr-defined]
                     yield item
             except asyncio.CancelledError:
@@ -296,10 +236,10 @@ class ScheduleFlowService:
                 self.stats.inline += 1
                 self.stats.validate_fast += 1
                 return answer
-        header = _header(_ValidateHeader, raw)
+        header = headers.header(headers.ValidateHeader, raw)
         if header.stored:
             # No payload to skip: the request is small, parse it whole.
-            return await self._validate_stored(parse_message(spb.ValidateRequest, raw), context)
+            return await self._validate_stored(headers.parse_message(spb.ValidateRequest, raw), context)
         zone = "" if header.time_zone else await self._zone_of(header.channel_id)
         result: bytes = await self._cpu(
             len(raw),
@@ -346,7 +286,7 @@ class ScheduleFlowService:
         return False
 
     async def import_(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        header = _header(_ImportHeader, raw)
+        header = headers.header(headers.ImportHeader, raw)
         zone = await self._zone_of(header.channel_id)
         timeout = self._timeout(context)
         if len(raw) <= self.config.inline_max_bytes:
@@ -359,7 +299,7 @@ class ScheduleFlowService:
             # come back here (see worker_store).
             # The document goes as a view of the received bytes, beside the
             # rest of the request: no copy here, one in the worker.
-            cut = wire.cut_bytes_field(raw, _IMPORT_CONTENT)
+            cut = wire.cut_bytes_field(raw, headers.IMPORT_CONTENT)
             request, document = (raw, None) if cut is None else (cut[0], [cut[1]])
             done: jobs.ImportDone = await self.pool.run(
                 "import_document", request, zone, self.config.max_findings, self.config.store, document, timeout=timeout
@@ -387,7 +327,7 @@ class ScheduleFlowService:
                 self.on_change(change)
 
     async def export(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        req = parse_message(spb.ExportRequest, raw)
+        req = headers.parse_message(spb.ExportRequest, raw)
         _require(req.channel_id, "channel_id")
         window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
         convert.format_from_pb(req.format)  # refuse an unknown format before reading anything
@@ -408,12 +348,12 @@ class ScheduleFlowService:
         return result
 
     async def schedule(self, raw: bytes, context: grpc.aio.ServicerContext) -> bytes:
-        header = _header(_ScheduleHeader, raw)
+        header = headers.header(headers.ScheduleHeader, raw)
         zone, fixed = "", []
         if header.channel_id:
             zone = await self._zone_of(header.channel_id)
             if header.use_stored_fixed or header.commit:
-                fixed = await self._kept_in_place(parse_message(spb.ScheduleRequest, raw))
+                fixed = await self._kept_in_place(headers.parse_message(spb.ScheduleRequest, raw))
         # Always the pool: the cost grows with the window, not with the request
         # (a 15 KB playlist can ask for a year of events). The worker commits
         # too, so the generated events stay there (see worker_store).

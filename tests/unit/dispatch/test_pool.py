@@ -19,7 +19,8 @@ import psutil
 import pytest
 
 from scheduleflow.server.core.errors import InvalidInput, Overloaded, Unavailable
-from scheduleflow.server.pool import DeadlineExpired, JobFailed, PoolStats, WorkerPool
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.pool import PoolStats, WorkerPool
 
 #: Long enough to still be running when the test acts on it; tests never wait it out.
 HOLD_S = 30.0
@@ -90,7 +91,7 @@ async def test_a_worker_left_much_larger_by_a_job_is_replaced_before_its_next_jo
 
 _HOLDER = """
 import asyncio
-from scheduleflow.server.pool import WorkerPool
+from scheduleflow.server.dispatch.pool import WorkerPool
 
 async def main() -> None:
     async with WorkerPool(1, 1) as pool:

@@ -26,9 +26,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from scheduleflow.server.core.errors import NotFound, ScheduleFlowError
-from scheduleflow.server.hub import UpdateHub
+from scheduleflow.server.live.hub import UpdateHub
+from scheduleflow.server.live.notify import CATCH_UP, PostgresChangeListener
 from scheduleflow.server.store import Store
-from scheduleflow.server.store.notify import CATCH_UP, PostgresChangeListener
 
 log = logging.getLogger("scheduleflow.feed")
 

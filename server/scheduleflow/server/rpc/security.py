@@ -50,9 +50,10 @@ import grpc
 
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, PermissionDenied, ScheduleFlowError, Unauthenticated
-from scheduleflow.server.service import SERVICE_NAME, _header, _ScheduleHeader
-from scheduleflow.server.stats import Stats
-from scheduleflow.server.status import to_status
+from scheduleflow.server.observe.stats import Stats
+from scheduleflow.server.rpc.headers import ScheduleHeader, header
+from scheduleflow.server.rpc.service import SERVICE_NAME
+from scheduleflow.server.rpc.status import to_status
 
 log = logging.getLogger("scheduleflow.security")
 
@@ -83,7 +84,7 @@ METHOD_ROLES: Mapping[str, Role] = {
 
 
 def _schedule_role(raw: bytes) -> Role:
-    return Role.WRITE if _header(_ScheduleHeader, raw).commit else Role.READ
+    return Role.WRITE if header(ScheduleHeader, raw).commit else Role.READ
 
 
 #: RPCs whose role depends on the request (raw bytes: these handlers take no

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduleflow.server.wire import cut_bytes_field, with_bytes_field
+from scheduleflow.server.messages.wire import cut_bytes_field, with_bytes_field
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 

@@ -13,8 +13,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from scheduleflow.server.core import errors
 from scheduleflow.server.core.model import Location
-from scheduleflow.server.pool import DeadlineExpired, JobFailed
-from scheduleflow.server.status import DOMAIN, to_status
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.rpc.status import DOMAIN, to_status
 
 M = TypeVar("M", bound=message.Message)
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from scheduleflow.server import convert, native, wire
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
 from scheduleflow.server.core.validate import Rules, validate, validate_events
+from scheduleflow.server.dispatch import native
+from scheduleflow.server.messages import convert, wire
 from scheduleflow.server.store.port import CommitResult, ImportMode, Store
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -231,7 +232,7 @@ def import_document(
 ) -> ImportDone:
     """Parse, validate and commit an ImportRequest in this worker, to the store
     named ``store`` (``document`` as for ``prepare_import``)."""
-    from scheduleflow.server.worker_store import run_with_store
+    from scheduleflow.server.dispatch.worker_store import run_with_store
 
     prepared = prepare_import(raw, channel_zone, default_max_findings, document)
     result = run_with_store(store, lambda s: commit_import(s, prepared))
@@ -242,7 +243,7 @@ def export_stored(
     store: str, channel_id: str, window: Window | None, fmt_value: int, pretty: bool, max_bytes: int
 ) -> bytes:
     """Read a channel's events from the store named ``store`` and render them (``render_export``)."""
-    from scheduleflow.server.worker_store import run_with_store
+    from scheduleflow.server.dispatch.worker_store import run_with_store
 
     channel, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
     return render_export(fmt_value, channel, events, pretty, max_bytes)
@@ -250,7 +251,7 @@ def export_stored(
 
 def validate_from_store(store: str, channel_id: str, window: Window | None, rules: Rules, return_events: bool) -> bytes:
     """Read a channel's events from the store named ``store`` and validate them (``validate_stored``)."""
-    from scheduleflow.server.worker_store import run_with_store
+    from scheduleflow.server.dispatch.worker_store import run_with_store
 
     _, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
     return validate_stored(events, window, rules, return_events)
@@ -379,7 +380,7 @@ def schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes
     """Generate a ScheduleRequest's window and, with ``commit``, commit it to the
     store named ``store`` from this worker: a year of events never crosses
     the pipe. The commit replaces the window and keeps what reaches outside it."""
-    from scheduleflow.server.worker_store import run_with_store
+    from scheduleflow.server.dispatch.worker_store import run_with_store
 
     generated = generate_schedule(raw, channel_zone, stored_fixed, max_bytes)
     if generated.events is None:

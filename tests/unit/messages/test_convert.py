@@ -7,7 +7,6 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduleflow.server import convert
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
@@ -21,6 +20,7 @@ from scheduleflow.server.core.model import (
     Severity,
     Window,
 )
+from scheduleflow.server.messages import convert
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.unit.core._core_helpers import HOUR, MINUTE, SECOND, utc_us
 

@@ -20,7 +20,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from scheduleflow.server.core import errors
-from scheduleflow.server.pool import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
 
 log = logging.getLogger("scheduleflow.errors")
 

@@ -19,9 +19,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from scheduleflow.server.hub import UpdateHub
-from scheduleflow.server.pool import WorkerPool
-from scheduleflow.server.stats import Stats
+from scheduleflow.server.dispatch.pool import WorkerPool
+from scheduleflow.server.live.hub import UpdateHub
+from scheduleflow.server.observe.stats import Stats
 from scheduleflow.server.store import Store
 
 #: Latency buckets from 1 ms to 2 min: small calls take milliseconds, a 64 MB

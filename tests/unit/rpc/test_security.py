@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from scheduleflow.server import security
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, Unauthenticated
-from scheduleflow.server.security import METHOD_ROLES, OPEN_PREFIXES, Role, bearer_token, parse_tokens, required_role
-from scheduleflow.server.service import SERVICE_NAME
+from scheduleflow.server.rpc import security
+from scheduleflow.server.rpc.security import (
+    METHOD_ROLES,
+    OPEN_PREFIXES,
+    Role,
+    bearer_token,
+    parse_tokens,
+    required_role,
+)
+from scheduleflow.server.rpc.service import SERVICE_NAME
 from scheduleflow.v1 import service_pb2 as spb
 
 WRITE = "write-token-0123456789abcdef"

@@ -15,7 +15,7 @@ pipe, driven by one thread in the server process, so:
 - workers start from a ``forkserver`` (or ``spawn``) context before the gRPC
   server starts: forking a process that holds gRPC threads can hang.
 
-Jobs are names of top-level functions in ``scheduleflow.server.jobs`` taking
+Jobs are names of top-level functions in ``scheduleflow.server.dispatch.jobs`` taking
 and returning plain data (bytes, dataclasses of the core): no live objects
 cross the pipe.
 """
@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduleflow.server.core.errors import Overloaded, ScheduleFlowError, Unavailable
-from scheduleflow.server.memory import configure_malloc, release_memory
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.memory import configure_malloc, release_memory
 
 log = logging.getLogger("scheduleflow.pool")
 
@@ -97,18 +98,6 @@ def _recv(conn: multiprocessing.connection.Connection, message: bytes) -> Any:
     count = int.from_bytes(message[:4], "big")
     buffers = [conn.recv_bytes() for _ in range(count)]
     return pickle.loads(memoryview(message)[4:], buffers=buffers)
-
-
-class DeadlineExpired(Exception):
-    """The caller's deadline passed before a worker could start the job."""
-
-
-class JobFailed(Exception):
-    """A job raised something unexpected in the worker; ``detail`` is its traceback."""
-
-    def __init__(self, job: str, detail: str) -> None:
-        super().__init__(f"job {job} failed in a worker")
-        self.detail = detail
 
 
 @dataclass(slots=True)
@@ -184,7 +173,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, retire_growth: int
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _exit_with_server(conn)
-    from scheduleflow.server import worker_store
+    from scheduleflow.server.dispatch import worker_store
 
     configure_malloc()
     try:
@@ -196,7 +185,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, retire_growth: int
 def _serve(conn: multiprocessing.connection.Connection, retire_growth: int) -> None:
     import gc
 
-    from scheduleflow.server import jobs
+    from scheduleflow.server.dispatch import jobs
 
     start_rss = _rss_bytes()
     while True:
@@ -410,7 +399,7 @@ class WorkerPool:
         if start_method == "forkserver":
             ctx = multiprocessing.get_context("forkserver")
             # Import the job modules once in the fork server, not in every worker.
-            ctx.set_forkserver_preload(["scheduleflow.server.jobs"])
+            ctx.set_forkserver_preload(["scheduleflow.server.dispatch.jobs"])
         else:
             ctx = multiprocessing.get_context(start_method)
         self.ctx: Any = ctx

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scheduleflow.server import convert
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import MAX_DURATION_US, MAX_INSTANT_US, MIN_INSTANT_US
+from scheduleflow.server.messages import convert
 
 #: Raw ValidateRequest bytes -> the ValidateResponse bytes of a clean schedule, or None.
 ValidateClean = Callable[[bytes], "bytes | None"]
@@ -19,7 +19,7 @@ ValidateClean = Callable[[bytes], "bytes | None"]
 
 def _load() -> ValidateClean | None:
     try:
-        from scheduleflow.server import _cvalidate
+        from scheduleflow.server.dispatch import _cvalidate
     except ImportError:
         return None
     # One source for the limits: the model's, not copies in C.
@@ -49,7 +49,7 @@ def select(mode: str) -> ValidateClean | None:
         return None
     if mode == "on" and validate_clean is None:
         raise InvalidInput(
-            "--native on: the compiled Validate fast path (scheduleflow.server._cvalidate) is not built; "
+            "--native on: the compiled Validate fast path (scheduleflow.server.dispatch._cvalidate) is not built; "
             "install a C compiler and the Python headers (e.g. gcc, python3-dev) and reinstall ScheduleFlow, "
             "or start with --native auto"
         )

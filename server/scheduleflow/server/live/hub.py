@@ -18,7 +18,7 @@ Rules:
 Two feeders exist: the service publishes its own commits directly (enough
 with one replica), and with PostgreSQL a listener publishes what every replica
 commits, from LISTEN/NOTIFY plus the change log (``PostgresFeed`` in
-``scheduleflow.server.feed``).
+``scheduleflow.server.live.feed``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from scheduleflow.server import convert
+from scheduleflow.server.messages import convert
 from scheduleflow.server.store import ChangeRecord
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduleflow.server.stats import MethodStats, Stats
+from scheduleflow.server.observe.stats import MethodStats, Stats
 
 #: The histogram's buckets grow by 4 %: an estimate may exceed the truth by that much.
 RESOLUTION = 1.04

@@ -29,10 +29,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduleflow.server import native
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import MAX_DURATION_US, MAX_INSTANT_US, MIN_INSTANT_US
-from scheduleflow.server.jobs import validate_general
+from scheduleflow.server.dispatch import native
+from scheduleflow.server.dispatch.jobs import validate_general
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 from tests.payloads import validate_request

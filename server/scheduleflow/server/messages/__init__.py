@@ -1,0 +1,1 @@
+"""Between protobuf and the domain: message conversion and wire-format framing."""

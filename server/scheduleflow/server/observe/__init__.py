@@ -1,0 +1,1 @@
+"""Observability: per-RPC stats, Prometheus metrics, OpenTelemetry tracing."""

@@ -1,0 +1,1 @@
+"""The RPC face: handlers, header reading, status mapping, security and reflection."""
