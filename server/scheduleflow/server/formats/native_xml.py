@@ -43,7 +43,6 @@ from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     DURATION_HINT,
     KIND_BY_NAME,
-    Collector,
     Encoder,
     check_exportable,
     check_text,
@@ -55,6 +54,7 @@ from scheduleflow.server.formats._common import (
     read_duration,
     read_instant,
 )
+from scheduleflow.server.formats._xml_reader import ElementReader
 from scheduleflow.server.formats.limits import Limits
 
 NAMESPACE = "https://scheduleflow.dev/schema/v1"
@@ -108,73 +108,36 @@ def parse(content: bytes, *, default_zone: str, limits: Limits) -> ScheduleDocum
         )
     check_zone(default_zone, field="time_zone")
     reader = _Reader(content, default_zone, limits)
-    try:
-        reader.run()
-    except etree.XMLSyntaxError as exc:
-        raise safety.syntax_error(exc, limits) from None
+    reader.run(_TAGS)
     return reader.collector.document(reader.channels, reader.zone_name)
 
 
-class _Reader:
+class _Reader(ElementReader):
     """One pass over one document."""
 
     def __init__(self, content: bytes, default_zone: str, limits: Limits) -> None:
-        self.content = content
-        self.limits = limits
-        self.lines = safety.LineIndex(content)
+        super().__init__(content, limits)
         self.schema = xml_schema()
-        self.collector = Collector(limits)
         self.channels: tuple[ChannelInfo, ...] = ()
         self.zone_name = default_zone
         self.zone = zone(default_zone)
         self.events_seen = False
         self.texts = TextPool()
 
-    def fail(self, message: str, line: int, tag: str = "", attribute: str = "") -> InvalidInput:
-        column = 0
-        if tag:
-            line, column = self.lines.locate(line, tag, attribute)
-        return InvalidInput.at(message, line=line, column=column)
+    def on_element(self, el: etree._Element) -> None:
+        if el.tag == _EVENT:
+            self.event(el)
+        elif el.tag == _CHANNEL:
+            self.channel(el)
+        else:
+            name = safety.local_name(el.tag)
+            raise self.fail(
+                f'<{name}> is not in the ScheduleFlow namespace: declare xmlns="{NAMESPACE}" on <schedule>',
+                safety.line_of(el),
+                name,
+            )
 
-    def run(self) -> None:
-        depth = 0
-        root: etree._Element | None = None
-        for action, el in safety.iterparse(self.content, _TAGS):
-            if action == "start":
-                depth += 1
-                if depth == 1:
-                    root = el
-                    self.root_start(el)
-                elif depth > 2:
-                    # <event> inside <event> and the like: the per-element
-                    # schema check would say so too, but only at the end of
-                    # the outer element.
-                    name = safety.local_name(el.tag)
-                    raise self.fail(f"<{name}> is not allowed inside another element", safety.line_of(el), name)
-                continue
-            depth -= 1
-            if depth == 0:
-                assert root is not None
-                self.root_end(root)
-                continue
-            parent = el.getparent()
-            if parent is not None and parent is not root:
-                # Inside an element the filter does not report, e.g. <group>.
-                self.check_sibling(parent)
-            if el.tag == _EVENT:
-                self.event(el)
-            elif el.tag == _CHANNEL:
-                self.channel(el)
-            else:
-                name = safety.local_name(el.tag)
-                raise self.fail(
-                    f'<{name}> is not in the ScheduleFlow namespace: declare xmlns="{NAMESPACE}" on <schedule>',
-                    safety.line_of(el),
-                    name,
-                )
-            self.release(el)
-
-    def root_start(self, root: etree._Element) -> None:
+    def on_root_start(self, root: etree._Element) -> None:
         line = safety.line_of(root)
         if root.tag != _SCHEDULE:
             raise self.fail(
@@ -188,11 +151,10 @@ class _Reader:
         if not self.schema.validate(shell):
             raise self.schema_error(root, line)
 
-    def root_end(self, root: etree._Element) -> None:
+    def on_root_end(self, root: etree._Element) -> None:
         if root.text is not None and not root.text.isspace():
             raise self.fail("text is not allowed directly inside <schedule>", safety.line_of(root), "schedule")
-        for child in root:
-            self.check_sibling(child)
+        super().on_root_end(root)
 
     def check_sibling(self, node: etree._Element) -> None:
         """A child of <schedule> other than the channel and events, or stray text."""
@@ -208,19 +170,6 @@ class _Reader:
             raise self.fail(
                 f"text {node.tail.strip()[:40]!r} is not allowed between elements", safety.line_of(node), "event"
             )
-
-    def release(self, el: etree._Element) -> None:
-        """Forget what has been read so the tree never grows (rule 1)."""
-        cast(Any, el).clear(keep_tail=True)  # lxml-stubs lacks keep_tail
-        parent = el.getparent()
-        if parent is None:
-            return
-        while True:
-            previous = el.getprevious()
-            if previous is None:
-                break
-            self.check_sibling(previous)
-            parent.remove(previous)
 
     def schema_error(self, el: etree._Element, line: int) -> InvalidInput:
         entries = list(cast(Any, self.schema.error_log))

@@ -60,7 +60,6 @@ from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_datetime, zone
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
-    Collector,
     Encoder,
     check_exportable,
     check_text,
@@ -68,6 +67,7 @@ from scheduleflow.server.formats._common import (
     escape_text,
     read_instant,
 )
+from scheduleflow.server.formats._xml_reader import ElementReader
 from scheduleflow.server.formats.limits import Limits
 
 #: tv_validate_file's test for a channel id (XMLTV::ValidateFile).
@@ -167,64 +167,41 @@ def parse(content: bytes, *, limits: Limits, channel_id: str = "") -> ScheduleDo
             column=prolog.root_column,
         )
     reader = _Reader(content, limits, channel_id)
-    try:
-        reader.run()
-    except etree.XMLSyntaxError as exc:
-        raise safety.syntax_error(exc, limits) from None
+    reader.run(("{*}tv", "{*}channel", "{*}programme"))
     return reader.finish()
 
 
-class _Reader:
+class _Reader(ElementReader):
     def __init__(self, content: bytes, limits: Limits, channel_id: str) -> None:
-        self.content = content
-        self.limits = limits
+        super().__init__(content, limits)
         self.wanted = channel_id
-        self.lines = safety.LineIndex(content)
-        self.collector = Collector(limits)
         #: Channel ids in order of appearance -> display name.
         self.channels: dict[str, str] = {}
         self.rows: dict[str, list[_Row]] = {}
         self.valid_ids: set[str] = set()
         self.texts = TextPool()
 
-    def fail(self, message: str, line: int, tag: str = "", attribute: str = "") -> InvalidInput:
-        column = 0
-        if tag:
-            line, column = self.lines.locate(line, tag, attribute)
-        return InvalidInput.at(message, line=line, column=column)
+    def on_root_start(self, root: etree._Element) -> None:
+        self.check_namespace(root)
 
-    def run(self) -> None:
-        depth = 0
-        root: etree._Element | None = None
-        for action, el in safety.iterparse(self.content, ("{*}tv", "{*}channel", "{*}programme")):
-            tag = el.tag
-            if action == "start":
-                depth += 1
-                if tag not in ("tv", "channel", "programme"):
-                    name = safety.local_name(tag)
-                    raise self.fail(f"<{name}> is in a namespace: XMLTV elements have none", safety.line_of(el), name)
-                if depth == 1:
-                    root = el
-                elif depth > 2:
-                    raise self.fail(f"<{tag}> is not allowed inside another element", safety.line_of(el), tag)
-                continue
-            depth -= 1
-            if depth == 0:
-                assert root is not None
-                if root.text is not None and not root.text.isspace():
-                    raise self.fail("text is not allowed directly inside <tv>", safety.line_of(root), "tv")
-                for child in root:
-                    self.check_sibling(child)
-                continue
-            parent = el.getparent()
-            if parent is not None and parent is not root:
-                # Inside an element the filter does not report, e.g. <listing>.
-                self.check_sibling(parent)
-            if tag == "programme":
-                self.programme(el)
-            else:
-                self.channel(el)
-            self.release(el)
+    def on_start(self, el: etree._Element) -> None:
+        self.check_namespace(el)
+
+    def check_namespace(self, el: etree._Element) -> None:
+        if el.tag not in ("tv", "channel", "programme"):
+            name = safety.local_name(el.tag)
+            raise self.fail(f"<{name}> is in a namespace: XMLTV elements have none", safety.line_of(el), name)
+
+    def on_root_end(self, root: etree._Element) -> None:
+        if root.text is not None and not root.text.isspace():
+            raise self.fail("text is not allowed directly inside <tv>", safety.line_of(root), "tv")
+        super().on_root_end(root)
+
+    def on_element(self, el: etree._Element) -> None:
+        if el.tag == "programme":
+            self.programme(el)
+        else:
+            self.channel(el)
 
     def check_sibling(self, node: etree._Element) -> None:
         tag = node.tag
@@ -247,18 +224,6 @@ class _Reader:
             line,
             tag,
         )
-
-    def release(self, el: etree._Element) -> None:
-        cast(Any, el).clear(keep_tail=True)  # lxml-stubs lacks keep_tail
-        parent = el.getparent()
-        if parent is None:
-            return
-        while True:
-            previous = el.getprevious()
-            if previous is None:
-                break
-            self.check_sibling(previous)
-            parent.remove(previous)
 
     def check_channel_id(self, value: str, line: int, tag: str, attribute: str) -> None:
         if value in self.valid_ids:
