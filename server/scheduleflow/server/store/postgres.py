@@ -44,28 +44,19 @@ pooler such as PgBouncer sits between the server and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from scheduleflow.server.core.errors import (
-    FailedPrecondition,
-    InvalidInput,
-    NotFound,
-    RevisionMismatch,
-    ScheduleFlowError,
-    Unavailable,
-)
+from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-from scheduleflow.server.core.table import Picked
 from scheduleflow.server.live.notify import DEFAULT_CHANNEL, encode_payload
-from scheduleflow.server.store import _checks, _postgres_schema, _rows, _tokens
+from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens
+from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
 
 __all__ = ["PostgresStore"]
@@ -75,8 +66,6 @@ _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _Conn: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"  # a string: not subscriptable at run time
 
-#: How many conflicting pairs a merge error names (as in the SQLite adapter).
-_CONFLICTS_SHOWN = 5
 #: Rows fetched per cursor step of a big read: ~20 ms of decoding per turn.
 _FETCH_CHUNK = 5000
 #: Below this many events, encoding on the loop costs less than a thread hop.
@@ -195,37 +184,6 @@ def _check_text(value: str, field: str) -> None:
         raise InvalidInput.at("must not contain NUL characters", field=field)
 
 
-@dataclass(frozen=True, slots=True)
-class _ChannelRow:
-    id: str
-    display_name: str
-    time_zone: str
-    revision: int
-    event_count: int
-    update_time_us: int
-    max_duration_us: int
-    log_floor: int
-    deleted: bool
-
-    def channel(self) -> Channel:
-        return Channel(self.id, self.display_name, self.time_zone, self.revision, self.event_count, self.update_time_us)
-
-
-@dataclass(frozen=True, slots=True)
-class _Commit:
-    """The arguments of one ``commit_events`` call."""
-
-    channel_id: str
-    events: Sequence[Event]
-    mode: ImportMode
-    window: Window | None
-    channel: ChannelInfo | None
-    expected_revision: int | None
-    dry_run: bool
-    idempotency_key: str
-    fingerprint: str
-
-
 class _Attempt:
     """One try of a call; it may be retried on a fresh connection until it sends COMMIT."""
 
@@ -243,7 +201,7 @@ class _Discard(Exception):
         self.result = result
 
 
-def _prepare(request: _Commit) -> list[_rows.EventRow]:
+def _prepare(request: _plan.Commit) -> list[_rows.EventRow]:
     """Check a commit's arguments and turn its events into rows (no database)."""
     _checks.check_commit(
         request.channel_id, request.events, request.mode, request.window, request.channel, request.expected_revision
@@ -275,58 +233,29 @@ async def _in_thread_if_big(size: int, fn: Callable[[], _T]) -> _T:
     return fn() if size < _INLINE_ROWS else await asyncio.to_thread(fn)
 
 
-def _mismatch(expected: int, actual: int) -> RevisionMismatch:
-    return RevisionMismatch(
-        f"expected revision {expected}, the channel is at revision {actual}", expected=expected, actual=actual
-    )
-
-
-def _result_json(result: CommitResult) -> str:
-    c = result.channel
-    return json.dumps(
-        {
-            "channel": [c.id, c.display_name, c.time_zone, c.revision, c.event_count, c.update_time_us],
-            "counts": [result.added, result.updated, result.removed, result.unchanged],
-        }
-    )
-
-
-def _replayed(text: str) -> CommitResult:
-    document = json.loads(text)
-    added, updated, removed, unchanged = document["counts"]
-    return CommitResult(Channel(*document["channel"]), added, updated, removed, unchanged, False, True, None)
-
-
 def _window_clause(window: Window | None, max_duration_us: int, first: int) -> tuple[str, list[object]]:
-    """SQL (parameters from ``$first``) selecting events ``e`` that overlap ``window``.
-
-    ``start_us`` carries the range scan of the (channel, start) index, bounded
-    below by ``window.start - max_duration`` as in the SQLite adapter;
-    ``end_us > window.start`` is the exact test.
-    """
+    """SQL (parameters from ``$first``) selecting events ``e`` that overlap
+    ``window`` (see ``_plan.window_bounds``)."""
     if window is None:
         return "", []
     return (
         f" AND e.start_us >= ${first} AND e.start_us < ${first + 1} AND e.end_us > ${first + 2}",
-        [window.start_us - max_duration_us, window.end_us, window.start_us],
+        [*_plan.window_bounds(window, max_duration_us)],
     )
 
 
-async def _channel_row(conn: _Conn, channel_id: str, *, lock: bool = False) -> _ChannelRow | None:
+async def _channel_row(conn: _Conn, channel_id: str, *, lock: bool = False) -> ChannelRow | None:
     record = await conn.fetchrow(
         f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE id = $1{' FOR UPDATE' if lock else ''}", channel_id
     )
-    return None if record is None else _ChannelRow(*record)
+    return None if record is None else ChannelRow(*record)
 
 
-async def _live_channel(conn: _Conn, channel_id: str, *, lock: bool = False) -> _ChannelRow:
-    row = await _channel_row(conn, channel_id, lock=lock)
-    if row is None or row.deleted:
-        raise NotFound(f"channel {channel_id!r} not found")
-    return row
+async def _live_channel(conn: _Conn, channel_id: str) -> ChannelRow:
+    return _plan.require_live(await _channel_row(conn, channel_id), channel_id)
 
 
-async def _lock_or_create(conn: _Conn, channel_id: str) -> _ChannelRow:
+async def _lock_or_create(conn: _Conn, channel_id: str) -> ChannelRow:
     """The channel's row, locked; a placeholder tombstone if it had none (rule 1)."""
     row = await _channel_row(conn, channel_id, lock=True)
     if row is None:
@@ -341,7 +270,7 @@ async def _lock_or_create(conn: _Conn, channel_id: str) -> _ChannelRow:
     return row
 
 
-async def _write_channel(conn: _Conn, row: _ChannelRow) -> None:
+async def _write_channel(conn: _Conn, row: ChannelRow) -> None:
     await conn.execute(
         "UPDATE channels SET display_name = $2, time_zone = $3, revision = $4, event_count = $5,"
         " update_time_us = $6, max_duration_us = $7, log_floor = $8, deleted = $9 WHERE id = $1",
@@ -355,33 +284,6 @@ async def _write_channel(conn: _Conn, row: _ChannelRow) -> None:
         row.log_floor,
         row.deleted,
     )
-
-
-async def _save_channel(conn: _Conn, row: _ChannelRow, info: ChannelInfo, now: int) -> _ChannelRow:
-    """Create, revive or rename a channel in place (no revision: port rule 3)."""
-    if row.deleted:
-        # A revived id keeps its revision counter and log (port rule 2) but
-        # not its old name, as in the SQLite adapter.
-        after = _ChannelRow(
-            info.id,
-            info.display_name or info.id,
-            info.time_zone or "UTC",
-            row.revision,
-            0,
-            now,
-            0,
-            row.log_floor,
-            False,
-        )
-    else:
-        name, zone = info.display_name or row.display_name, info.time_zone or row.time_zone
-        if (name, zone) == (row.display_name, row.time_zone):
-            return row
-        after = _ChannelRow(
-            row.id, name, zone, row.revision, row.event_count, now, row.max_duration_us, row.log_floor, False
-        )
-    await _write_channel(conn, after)
-    return after
 
 
 async def _fetch_events(conn: _Conn, sql: str, *args: object) -> list[Event]:
@@ -583,8 +485,10 @@ class PostgresStore:
             _check_text(getattr(info, name), f"channel.{name}")
 
         async def work(conn: _Conn) -> Channel:
-            row = await _lock_or_create(conn, info.id)
-            return (await _save_channel(conn, row, info, self._clock())).channel()
+            after, write = _plan.saved_channel(await _lock_or_create(conn, info.id), info, self._clock())
+            if write:
+                await _write_channel(conn, after)
+            return after.channel()
 
         return await self._write(work)
 
@@ -622,10 +526,8 @@ class PostgresStore:
         _check_text(channel_id, "channel_id")
 
         async def work(conn: _Conn) -> int:
-            row = await _live_channel(conn, channel_id, lock=True)
-            if expected_revision is not None and expected_revision != row.revision:
-                raise _mismatch(expected_revision, row.revision)
-            revision = row.revision + 1
+            row = await _channel_row(conn, channel_id, lock=True)
+            revision = _plan.deletion_revision(row, channel_id, expected_revision)
             now = self._clock()
             await conn.execute("DELETE FROM events WHERE channel_id = $1", channel_id)
             await conn.execute(
@@ -664,13 +566,8 @@ class PostgresStore:
 
         async def work(conn: _Conn) -> tuple[list[Event], str, int]:
             row = await _live_channel(conn, channel_id)
-            if cursor is not None and cursor.revision != row.revision:
-                raise RevisionMismatch(
-                    f"the schedule changed from revision {cursor.revision} to {row.revision} while paging;"
-                    " start again from the first page",
-                    expected=cursor.revision,
-                    actual=row.revision,
-                )
+            if cursor is not None:
+                _plan.check_page_revision(cursor.revision, row.revision)
             where, params = _window_clause(window, row.max_duration_us, 2)
             if cursor is not None:
                 where += f" AND (e.start_us, e.event_id) > (${len(params) + 2}, ${len(params) + 3})"
@@ -728,7 +625,7 @@ class PostgresStore:
         fingerprint: str = "",
     ) -> CommitResult:
         """Apply ``events`` in one transaction; see :meth:`Store.commit_events`."""
-        request = _Commit(
+        request = _plan.Commit(
             channel_id,
             events,
             ImportMode(mode),
@@ -765,10 +662,8 @@ class PostgresStore:
         _check_text(channel_id, "channel_id")
 
         async def work(conn: _Conn) -> list[asyncpg.Record] | None:
-            row = await _channel_row(conn, channel_id)
-            if row is None:
-                raise NotFound(f"channel {channel_id!r} not found")
-            if revision < row.log_floor or revision > row.revision:
+            row = _plan.existing(await _channel_row(conn, channel_id), channel_id)
+            if not _plan.log_continues(row, revision):
                 return None
             return await conn.fetch(
                 "SELECT revision, commit_time_us, channel_deleted, payload FROM changes"
@@ -793,11 +688,9 @@ class PostgresStore:
         _check_text(channel_id, "channel_id")
 
         async def work(conn: _Conn) -> int:
-            row = await _channel_row(conn, channel_id, lock=True)
-            if row is None:
-                raise NotFound(f"channel {channel_id!r} not found")
-            floor = row.revision - keep_last
-            if floor <= row.log_floor:
+            row = _plan.existing(await _channel_row(conn, channel_id, lock=True), channel_id)
+            floor = _plan.prune_floor(row, keep_last)
+            if floor is None:
                 return 0
             status = await conn.execute(
                 "DELETE FROM changes WHERE channel_id = $1 AND revision <= $2", channel_id, floor
@@ -809,29 +702,23 @@ class PostgresStore:
 
     # -- the commit, inside its transaction ---------------------------------
 
-    async def _commit(self, conn: _Conn, request: _Commit, rows: list[_rows.EventRow]) -> CommitResult:
+    async def _commit(self, conn: _Conn, request: _plan.Commit, rows: list[_rows.EventRow]) -> CommitResult:
         channel_id = request.channel_id
         row = await _lock_or_create(conn, channel_id)  # may be a tombstone or a placeholder
         now = self._clock()  # under the lock, so commit times follow revisions
-        live = None if row.deleted else row
-        key = "" if request.dry_run else request.idempotency_key
-
+        key = request.key
+        key_cutoff = _plan.key_cutoff_us(now, self._idempotency_ttl_us)
         if key:
             seen = await conn.fetchrow(
                 "SELECT fingerprint, result FROM idempotency_keys"
                 " WHERE channel_id = $1 AND key = $2 AND create_time_us >= $3",
                 channel_id,
                 key,
-                now - self._idempotency_ttl_us,
+                key_cutoff,
             )
             if seen is not None:
-                if seen["fingerprint"] != request.fingerprint:
-                    raise FailedPrecondition("idempotency key reused with a different request")
-                return _replayed(seen["result"])
-
-        actual = live.revision if live is not None else 0
-        if request.expected_revision is not None and request.expected_revision != actual:
-            raise _mismatch(request.expected_revision, actual)
+                return _plan.replay(request, seen["fingerprint"], seen["result"])
+        live = _plan.start_commit(request, row)
 
         # Which incoming events are new or changed: one join of the incoming
         # rows against the stored ones, done by the database, which sends
@@ -857,7 +744,7 @@ class PostgresStore:
             added, updated = list(range(len(rows))), []
         unchanged = len(rows) - len(added) - len(updated)
 
-        max_duration = live.max_duration_us if live is not None else 0
+        max_duration = live.max_duration_us if live is not None else 0  # bounds the scans below
         removed_ids: list[str] = []
         if has_events and request.mode is ImportMode.MERGE:
             if added or updated:
@@ -867,8 +754,7 @@ class PostgresStore:
                     await conn.execute(_DROP_UNCHANGED, channel_id)
                 await _check_merge_conflicts(conn, channel_id, max_duration)
         elif has_events:
-            window = request.window if request.mode is ImportMode.REPLACE_WINDOW else None
-            window_sql, window_params = _window_clause(window, max_duration, 2)
+            window_sql, window_params = _window_clause(request.removal_window, max_duration, 2)
             where = (
                 f"e.channel_id = $1{window_sql}"
                 " AND NOT EXISTS (SELECT 1 FROM pg_temp.incoming AS i WHERE i.event_id = e.event_id)"
@@ -889,58 +775,15 @@ class PostgresStore:
                 )
             )
 
-        changed = bool(added or updated or removed_ids)
-        event_count = (live.event_count if live is not None else 0) + len(added) - len(removed_ids)
-        if request.mode is ImportMode.REPLACE_ALL:
-            max_duration = max((r[2] for r in rows), default=0)  # exact again
-        else:
-            max_duration = max([max_duration, *(rows[seq][2] for seq in added), *(rows[seq][2] for seq in updated)])
-        if event_count == 0:
-            max_duration = 0
-
-        info = request.channel or ChannelInfo(channel_id)
-        # A tombstone's revision counts on (port rule 2); its name does not.
-        name = info.display_name or (live.display_name if live is not None else channel_id)
-        zone = info.time_zone or (live.time_zone if live is not None else "UTC")
-        # A rename rides along without a revision (port rule 3), but it is a write.
-        touched = changed or live is None or (name, zone) != (live.display_name, live.time_zone)
-        after = _ChannelRow(
-            id=channel_id,
-            display_name=name,
-            time_zone=zone,
-            revision=row.revision + 1 if changed else row.revision,
-            event_count=event_count,
-            update_time_us=now if touched or live is None else live.update_time_us,
-            max_duration_us=max_duration,
-            log_floor=row.log_floor,
-            deleted=False,
+        plan = _plan.plan_commit(
+            request, row, now, added=added, updated=updated, unchanged=unchanged, removed_ids=removed_ids
         )
-
-        change = None
-        if changed and not request.dry_run:
-            change = ChangeRecord(
-                channel_id,
-                after.revision,
-                now,
-                Picked(request.events, added),
-                Picked(request.events, updated),
-                tuple(removed_ids),
-            )
-        result = CommitResult(
-            channel=after.channel(),
-            added=len(added),
-            updated=len(updated),
-            removed=len(removed_ids),
-            unchanged=unchanged,
-            dry_run=request.dry_run,
-            replayed=False,
-            change=change,
-        )
+        result = plan.result
         if request.dry_run:
             return result
 
-        if touched:
-            await _write_channel(conn, after)
+        if plan.touched:
+            await _write_channel(conn, plan.after)
         if updated:
             await conn.execute(_UPDATE_FROM_INCOMING, channel_id)
         if added and has_events:
@@ -949,7 +792,7 @@ class PostgresStore:
             records = await _in_thread_if_big(len(rows), lambda: _event_records(channel_id, rows))
             await conn.copy_records_to_table("events", records=records, columns=_EVENT_COPY_COLUMNS)
             del records
-        if change is not None:
+        if result.change is not None:
             payload = await _in_thread_if_big(
                 len(added) + len(updated) + len(removed_ids),
                 lambda: _rows.encode_change((rows[i] for i in added), (rows[i] for i in updated), removed_ids),
@@ -957,16 +800,14 @@ class PostgresStore:
             await conn.execute(
                 "INSERT INTO changes (channel_id, revision, commit_time_us, payload) VALUES ($1, $2, $3, $4)",
                 channel_id,
-                after.revision,
+                result.change.revision,
                 now,
                 payload,
             )
-            await self._notify(conn, channel_id, after.revision)
+            await self._notify(conn, channel_id, result.change.revision)
         if key:
             await conn.execute(
-                "DELETE FROM idempotency_keys WHERE channel_id = $1 AND create_time_us < $2",
-                channel_id,
-                now - self._idempotency_ttl_us,
+                "DELETE FROM idempotency_keys WHERE channel_id = $1 AND create_time_us < $2", channel_id, key_cutoff
             )
             await conn.execute(
                 "INSERT INTO idempotency_keys (channel_id, key, fingerprint, create_time_us, result)"
@@ -977,7 +818,7 @@ class PostgresStore:
                 key,
                 request.fingerprint,
                 now,
-                _result_json(result),
+                _plan.result_json(result),
             )
         return result
 
@@ -990,10 +831,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 async def _check_merge_conflicts(conn: _Conn, channel_id: str, max_duration_us: int) -> None:
     """Raise ``FailedPrecondition`` if an added or updated event (the rows left in
     ``pg_temp.incoming``) overlaps a stored event that stays where it is."""
-    pairs = await conn.fetch(_CONFLICTS, channel_id, max_duration_us, _CONFLICTS_SHOWN + 1)
-    if pairs:
-        shown = ", ".join(
-            f"{new!r} overlaps {old!r}" for new, old in sorted((p[0], p[1]) for p in pairs)[:_CONFLICTS_SHOWN]
-        )
-        more = " (and more)" if len(pairs) > _CONFLICTS_SHOWN else ""
-        raise FailedPrecondition(f"merge conflicts with stored events: {shown}{more}")
+    pairs = await conn.fetch(_CONFLICTS, channel_id, max_duration_us, _plan.CONFLICTS_SHOWN + 1)
+    error = _plan.merge_conflicts([(p[0], p[1]) for p in pairs])
+    if error is not None:
+        raise error

@@ -25,25 +25,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import json
 import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
-from scheduleflow.server.core.errors import (
-    FailedPrecondition,
-    InvalidInput,
-    NotFound,
-    RevisionMismatch,
-    ScheduleFlowError,
-    Unavailable,
-)
+from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-from scheduleflow.server.core.table import Picked
-from scheduleflow.server.store import _checks, _rows, _sqlite_schema, _tokens
+from scheduleflow.server.store import _checks, _plan, _rows, _sqlite_schema, _tokens
+from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
 
 __all__ = ["SqliteStore"]
@@ -58,8 +49,6 @@ WRITER_CACHE_KIB = 64 * 1024
 # An update "in place" keeps its start, so its clustered key: it is rewritten
 # where it is. A "moved" one changes key: deleted, then inserted anew.
 _ADDED, _UPDATED_IN_PLACE, _MOVED, _UNCHANGED = 0, 1, 2, 3
-#: How many conflicting pairs a merge error names.
-_CONFLICTS_SHOWN = 5
 
 _CHANNEL_COLUMNS = "id, display_name, time_zone, revision, event_count, update_time_us"
 _EVENT_COLUMNS = "event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata"
@@ -110,54 +99,28 @@ class _ConnectionThread:
         await asyncio.to_thread(self._executor.shutdown)
 
 
-@dataclass(frozen=True, slots=True)
-class _ChannelRow:
-    id: str
-    display_name: str
-    time_zone: str
-    revision: int
-    event_count: int
-    update_time_us: int
-    max_duration_us: int
-    log_floor: int
-    deleted: bool
-
-    def channel(self) -> Channel:
-        return Channel(self.id, self.display_name, self.time_zone, self.revision, self.event_count, self.update_time_us)
-
-
-def _channel_row(conn: sqlite3.Connection, channel_id: str) -> _ChannelRow | None:
+def _channel_row(conn: sqlite3.Connection, channel_id: str) -> ChannelRow | None:
     row = conn.execute(
         f"SELECT {_CHANNEL_COLUMNS}, max_duration_us, log_floor, deleted FROM channels WHERE id = ?", (channel_id,)
     ).fetchone()
     if row is None:
         return None
     channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted = row
-    return _ChannelRow(
+    return ChannelRow(
         channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, bool(deleted)
     )
 
 
-def _live_channel(conn: sqlite3.Connection, channel_id: str) -> _ChannelRow:
-    row = _channel_row(conn, channel_id)
-    if row is None or row.deleted:
-        raise NotFound(f"channel {channel_id!r} not found")
-    return row
+def _live_channel(conn: sqlite3.Connection, channel_id: str) -> ChannelRow:
+    return _plan.require_live(_channel_row(conn, channel_id), channel_id)
 
 
 def _window_clause(window: Window | None, max_duration_us: int) -> tuple[str, list[object]]:
-    """SQL and parameters selecting events that overlap ``window``.
-
-    ``start_us`` carries the range scan on the clustered key; the lower bound
-    ``window.start - max_duration`` is what keeps that scan short (see
-    ``_sqlite_schema``), ``end_us > window.start`` the exact test.
-    """
+    """SQL and parameters selecting events that overlap ``window`` (see
+    ``_plan.window_bounds`` and ``_sqlite_schema``)."""
     if window is None:
         return "", []
-    return (
-        " AND start_us >= ? AND start_us < ? AND end_us > ?",
-        [window.start_us - max_duration_us, window.end_us, window.start_us],
-    )
+    return " AND start_us >= ? AND start_us < ? AND end_us > ?", [*_plan.window_bounds(window, max_duration_us)]
 
 
 def _read_events(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Event]:
@@ -165,49 +128,12 @@ def _read_events(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -
     return [event(*row) for row in conn.execute(sql, params)]
 
 
-def _mismatch(expected: int, actual: int) -> RevisionMismatch:
-    return RevisionMismatch(
-        f"expected revision {expected}, the channel is at revision {actual}", expected=expected, actual=actual
-    )
-
-
-def _result_json(result: CommitResult) -> str:
-    c = result.channel
-    return json.dumps(
-        {
-            "channel": [c.id, c.display_name, c.time_zone, c.revision, c.event_count, c.update_time_us],
-            "counts": [result.added, result.updated, result.removed, result.unchanged],
-        }
-    )
-
-
-def _replayed(text: str) -> CommitResult:
-    document = json.loads(text)
-    added, updated, removed, unchanged = document["counts"]
-    return CommitResult(Channel(*document["channel"]), added, updated, removed, unchanged, False, True, None)
-
-
-def _prepare(request: _Commit) -> _rows.LazyRows:
+def _prepare(request: _plan.Commit) -> _rows.LazyRows:
     """Check a commit's arguments (no database); its rows, made as they are read."""
     _checks.check_commit(
         request.channel_id, request.events, request.mode, request.window, request.channel, request.expected_revision
     )
     return _rows.LazyRows(request.events)
-
-
-@dataclass(frozen=True, slots=True)
-class _Commit:
-    """The arguments of one ``commit_events`` call, carried into the writer thread."""
-
-    channel_id: str
-    events: Sequence[Event]
-    mode: ImportMode
-    window: Window | None
-    channel: ChannelInfo | None
-    expected_revision: int | None
-    dry_run: bool
-    idempotency_key: str
-    fingerprint: str
 
 
 class SqliteStore:
@@ -359,7 +285,10 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> Channel:
             with _transaction(conn):
-                return _save_channel(conn, _channel_row(conn, info.id), info, now).channel()
+                after, write = _plan.saved_channel(_channel_row(conn, info.id), info, now)
+                if write:
+                    _write_channel(conn, after)
+                return after.channel()
 
         return await self._write(work)
 
@@ -390,10 +319,7 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> int:
             with _transaction(conn):
-                row = _live_channel(conn, channel_id)
-                if expected_revision is not None and expected_revision != row.revision:
-                    raise _mismatch(expected_revision, row.revision)
-                revision = row.revision + 1
+                revision = _plan.deletion_revision(_channel_row(conn, channel_id), channel_id, expected_revision)
                 conn.execute("DELETE FROM events WHERE channel_id = ?", (channel_id,))
                 conn.execute(
                     "INSERT INTO changes (channel_id, revision, commit_time_us, channel_deleted, payload)"
@@ -423,13 +349,8 @@ class SqliteStore:
         def work(conn: sqlite3.Connection) -> tuple[list[Event], str, int]:
             with _snapshot(conn):
                 row = _live_channel(conn, channel_id)
-                if cursor is not None and cursor.revision != row.revision:
-                    raise RevisionMismatch(
-                        f"the schedule changed from revision {cursor.revision} to {row.revision} while paging;"
-                        " start again from the first page",
-                        expected=cursor.revision,
-                        actual=row.revision,
-                    )
+                if cursor is not None:
+                    _plan.check_page_revision(cursor.revision, row.revision)
                 where, params = _window_clause(window, row.max_duration_us)
                 if cursor is not None:
                     where += " AND (start_us, event_id) > (?, ?)"
@@ -483,7 +404,7 @@ class SqliteStore:
         fingerprint: str = "",
     ) -> CommitResult:
         """Apply ``events`` in one transaction; see :meth:`Store.commit_events`."""
-        request = _Commit(
+        request = _plan.Commit(
             channel_id,
             events,
             ImportMode(mode),
@@ -512,10 +433,8 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> list[ChangeRecord] | None:
             with _snapshot(conn):
-                row = _channel_row(conn, channel_id)
-                if row is None:
-                    raise NotFound(f"channel {channel_id!r} not found")
-                if revision < row.log_floor or revision > row.revision:
+                row = _plan.existing(_channel_row(conn, channel_id), channel_id)
+                if not _plan.log_continues(row, revision):
                     return None
                 records = []
                 for rev, commit_time_us, deleted, payload in conn.execute(
@@ -539,11 +458,9 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> int:
             with _transaction(conn):
-                row = _channel_row(conn, channel_id)
-                if row is None:
-                    raise NotFound(f"channel {channel_id!r} not found")
-                floor = row.revision - keep_last
-                if floor <= row.log_floor:
+                row = _plan.existing(_channel_row(conn, channel_id), channel_id)
+                floor = _plan.prune_floor(row, keep_last)
+                if floor is None:
                     return 0
                 pruned = conn.execute(
                     "DELETE FROM changes WHERE channel_id = ? AND revision <= ?", (channel_id, floor)
@@ -555,7 +472,7 @@ class SqliteStore:
 
     # -- the commit, in the writer thread ----------------------------------
 
-    def _commit(self, conn: sqlite3.Connection, request: _Commit, rows: _rows.LazyRows) -> CommitResult:
+    def _commit(self, conn: sqlite3.Connection, request: _plan.Commit, rows: _rows.LazyRows) -> CommitResult:
         conn.execute("BEGIN IMMEDIATE")
         try:
             now = self._clock()  # under the lock, so commit times follow revisions
@@ -570,28 +487,22 @@ class SqliteStore:
         return result
 
     def _commit_in_transaction(
-        self, conn: sqlite3.Connection, request: _Commit, rows: _rows.LazyRows, now: int
+        self, conn: sqlite3.Connection, request: _plan.Commit, rows: _rows.LazyRows, now: int
     ) -> CommitResult:
         channel_id = request.channel_id
         events = request.events
         row = _channel_row(conn, channel_id)  # may be a tombstone
-        live = None if row is None or row.deleted else row
-        key = "" if request.dry_run else request.idempotency_key
-
-        if key and row is not None:
+        key = request.key
+        key_cutoff = _plan.key_cutoff_us(now, self._idempotency_ttl_us)
+        if key and row is not None:  # no row, no keys
             seen = conn.execute(
                 "SELECT fingerprint, result FROM idempotency_keys"
                 " WHERE channel_id = ? AND key = ? AND create_time_us >= ?",
-                (channel_id, key, now - self._idempotency_ttl_us),
+                (channel_id, key, key_cutoff),
             ).fetchone()
             if seen is not None:
-                if seen[0] != request.fingerprint:
-                    raise FailedPrecondition("idempotency key reused with a different request")
-                return _replayed(seen[1])
-
-        actual = live.revision if live is not None else 0
-        if request.expected_revision is not None and request.expected_revision != actual:
-            raise _mismatch(request.expected_revision, actual)
+                return _plan.replay(request, seen[0], seen[1])
+        live = _plan.start_commit(request, row)
 
         # Which incoming events are new, changed or identical: one join of the
         # incoming ids against the by-id index, streamed and compared row by
@@ -620,7 +531,7 @@ class SqliteStore:
         updated = [seq for seq, kind in enumerate(status) if kind in (_UPDATED_IN_PLACE, _MOVED)]
         unchanged_ids = [(events[seq].id,) for seq, kind in enumerate(status) if kind == _UNCHANGED]
 
-        max_duration = live.max_duration_us if live is not None else 0
+        max_duration = live.max_duration_us if live is not None else 0  # bounds the scans below
         removed_ids: list[str] = []
         remove_where = ""
         remove_params: list[object] = []
@@ -631,8 +542,7 @@ class SqliteStore:
                 conn.executemany("DELETE FROM temp.incoming WHERE event_id = ?", unchanged_ids)
             _check_merge_conflicts(conn, channel_id, max_duration)
         elif has_events:
-            window = request.window if request.mode is ImportMode.REPLACE_WINDOW else None
-            window_sql, window_params = _window_clause(window, max_duration)
+            window_sql, window_params = _window_clause(request.removal_window, max_duration)
             remove_where = f"channel_id = ?{window_sql} AND event_id NOT IN (SELECT event_id FROM temp.incoming)"
             remove_params = [channel_id, *window_params]
             removed_ids = [
@@ -642,64 +552,26 @@ class SqliteStore:
                 )
             ]
 
-        changed = bool(added or updated or removed_ids)
-        event_count = (live.event_count if live is not None else 0) + len(added) - len(removed_ids)
+        plan = _plan.plan_commit(
+            request,
+            row,
+            now,
+            added=added,
+            updated=updated,
+            unchanged=len(unchanged_ids),
+            removed_ids=removed_ids,
+        )
+        result = plan.result
+        if request.dry_run:
+            return result
+
         # In clustered-key order, inserts touch each b-tree page once instead
         # of hopping about (measured: 2x faster for a shuffled 250,000).
         inserted = [seq for seq, kind in enumerate(status) if kind in (_ADDED, _MOVED)]
         if not _in_key_order(events, inserted):  # validated documents come sorted
             inserted.sort(key=lambda seq: (events[seq].start_us, events[seq].id))
-        if request.mode is ImportMode.REPLACE_ALL:
-            max_duration = max((e.duration_us for e in events), default=0)  # exact again
-        else:
-            max_duration = max([max_duration, *(events[seq].duration_us for seq in (*added, *updated))])
-        if event_count == 0:
-            max_duration = 0
-
-        info = request.channel or ChannelInfo(channel_id)
-        # A tombstone's revision counts on (port rule 2); its name does not.
-        revision = row.revision if row is not None else 0
-        name = info.display_name or (live.display_name if live is not None else channel_id)
-        zone = info.time_zone or (live.time_zone if live is not None else "UTC")
-        # A rename rides along without a revision (port rule 3), but it is a write.
-        touched = changed or live is None or (name, zone) != (live.display_name, live.time_zone)
-        after = _ChannelRow(
-            id=channel_id,
-            display_name=name,
-            time_zone=zone,
-            revision=revision + 1 if changed else revision,
-            event_count=event_count,
-            update_time_us=now if touched or live is None else live.update_time_us,
-            max_duration_us=max_duration,
-            log_floor=row.log_floor if row is not None else 0,
-            deleted=False,
-        )
-
-        change = None
-        if changed and not request.dry_run:
-            change = ChangeRecord(
-                channel_id,
-                after.revision,
-                now,
-                Picked(request.events, added),
-                Picked(request.events, updated),
-                tuple(removed_ids),
-            )
-        result = CommitResult(
-            channel=after.channel(),
-            added=len(added),
-            updated=len(updated),
-            removed=len(removed_ids),
-            unchanged=len(unchanged_ids),
-            dry_run=request.dry_run,
-            replayed=False,
-            change=change,
-        )
-        if request.dry_run:
-            return result
-
-        if touched:
-            _write_channel(conn, after)
+        if plan.touched:
+            _write_channel(conn, plan.after)
         if removed_ids:
             # The same predicate as the SELECT above, in the same transaction:
             # the same rows, without a round trip per id.
@@ -726,21 +598,20 @@ class SqliteStore:
                 f"INSERT INTO events (channel_id, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((channel_id, *rows[seq]) for seq in inserted),
             )
-        if change is not None:
+        if result.change is not None:
             payload = _rows.encode_change((rows[i] for i in added), (rows[i] for i in updated), removed_ids)
             conn.execute(
                 "INSERT INTO changes (channel_id, revision, commit_time_us, payload) VALUES (?, ?, ?, ?)",
-                (channel_id, after.revision, now, payload),
+                (channel_id, result.change.revision, now, payload),
             )
         if key:
             conn.execute(
-                "DELETE FROM idempotency_keys WHERE channel_id = ? AND create_time_us < ?",
-                (channel_id, now - self._idempotency_ttl_us),
+                "DELETE FROM idempotency_keys WHERE channel_id = ? AND create_time_us < ?", (channel_id, key_cutoff)
             )
             conn.execute(
                 "INSERT OR REPLACE INTO idempotency_keys (channel_id, key, fingerprint, create_time_us, result)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (channel_id, key, request.fingerprint, now, _result_json(result)),
+                (channel_id, key, request.fingerprint, now, _plan.result_json(result)),
             )
         return result
 
@@ -757,7 +628,7 @@ def _in_key_order(events: Sequence[Event], picked: list[int]) -> bool:
     return True
 
 
-def _write_channel(conn: sqlite3.Connection, row: _ChannelRow) -> None:
+def _write_channel(conn: sqlite3.Connection, row: ChannelRow) -> None:
     conn.execute(
         "INSERT INTO channels (id, display_name, time_zone, revision, event_count, update_time_us,"
         " max_duration_us, log_floor, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -779,33 +650,6 @@ def _write_channel(conn: sqlite3.Connection, row: _ChannelRow) -> None:
     )
 
 
-def _save_channel(conn: sqlite3.Connection, row: _ChannelRow | None, info: ChannelInfo, now: int) -> _ChannelRow:
-    """Create, revive or rename a channel in place (no revision: port rule 3)."""
-    if row is None or row.deleted:
-        # A revived id keeps its revision counter and log (port rule 2) but
-        # not its old name: it is a new channel as far as people can tell.
-        after = _ChannelRow(
-            info.id,
-            info.display_name or info.id,
-            info.time_zone or "UTC",
-            row.revision if row is not None else 0,
-            0,
-            now,
-            0,
-            row.log_floor if row is not None else 0,
-            False,
-        )
-    else:
-        name, zone = info.display_name or row.display_name, info.time_zone or row.time_zone
-        if (name, zone) == (row.display_name, row.time_zone):
-            return row
-        after = _ChannelRow(
-            row.id, name, zone, row.revision, row.event_count, now, row.max_duration_us, row.log_floor, False
-        )
-    _write_channel(conn, after)
-    return after
-
-
 def _check_merge_conflicts(conn: sqlite3.Connection, channel_id: str, max_duration_us: int) -> None:
     """Raise ``FailedPrecondition`` if an added or updated event (the rows left in
     ``temp.incoming``) overlaps a stored event that stays where it is."""
@@ -816,12 +660,11 @@ def _check_merge_conflicts(conn: sqlite3.Connection, channel_id: str, max_durati
         " WHERE e.channel_id = ? AND e.start_us >= i.start_us - ? AND e.start_us < i.end_us"
         " AND e.end_us > i.start_us AND e.event_id NOT IN (SELECT event_id FROM temp.incoming)"
         " LIMIT ?",
-        (channel_id, max_duration_us, _CONFLICTS_SHOWN + 1),
+        (channel_id, max_duration_us, _plan.CONFLICTS_SHOWN + 1),
     ).fetchall()
-    if pairs:
-        shown = ", ".join(f"{new!r} overlaps {old!r}" for new, old in pairs[:_CONFLICTS_SHOWN])
-        more = " (and more)" if len(pairs) > _CONFLICTS_SHOWN else ""
-        raise FailedPrecondition(f"merge conflicts with stored events: {shown}{more}")
+    error = _plan.merge_conflicts(pairs)
+    if error is not None:
+        raise error
 
 
 @contextlib.contextmanager
