@@ -22,6 +22,7 @@ stays free of gRPC and the errors pickle across the process pool.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from scheduleflow.server.core.model import Location
@@ -41,6 +42,33 @@ class Violation:
         if self.where.field:
             place.append(self.where.field)
         return f"{' '.join(place)}: {self.description}" if place else self.description
+
+
+#: How much of a caller's own text an error quotes: enough to recognise it,
+#: never so much that the status outgrows the transport's metadata limit
+#: (16 KiB by default: a status that does not fit arrives as the transport's
+#: RESOURCE_EXHAUSTED instead of the error).
+QUOTE_CHARS = 200
+
+
+def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` as an error may quote it: its first ``limit`` characters, then "…"."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_LONG_RUN = re.compile(r"\S{" + str(QUOTE_CHARS + 1) + ",}")
+
+
+def shorten(text: str) -> str:
+    """``text`` with every run of more than ``QUOTE_CHARS`` non-blanks quoted by its prefix.
+
+    The net under the sources: what a hostile document makes long (a name, a
+    key, an id, a timestamp) is one run without blanks, wherever a message
+    (or libxml2's own) echoes it.
+    """
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return _LONG_RUN.sub(lambda m: quote(m.group()), text)
 
 
 class ScheduleFlowError(Exception):

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduleflow.server.core.errors import quote
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
     MAX_INSTANT_US,
@@ -82,7 +83,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise TimestampError(f"unknown time zone {name!r}: use an IANA name such as 'Europe/London' or 'UTC'") from exc
+        raise TimestampError(
+            f"unknown time zone {quote(name)!r}: use an IANA name such as 'Europe/London' or 'UTC'"
+        ) from exc
 
 
 def _fraction_us(frac: str | None) -> int:
@@ -95,20 +98,20 @@ def _fraction_us(frac: str | None) -> int:
 
 def _civil(y: int, mo: int, d: int, h: int, mi: int, s: int, text: str) -> None:
     if not 1 <= mo <= 12:
-        raise TimestampError(f"{text!r}: month {mo} is out of range 01-12")
+        raise TimestampError(f"{quote(text)!r}: month {mo} is out of range 01-12")
     last = calendar.monthrange(y, mo)[1] if y >= 1 else 31
     if not 1 <= d <= last:
-        raise TimestampError(f"{text!r}: day {d} is out of range for {calendar.month_name[mo]} {y} (1-{last})")
+        raise TimestampError(f"{quote(text)!r}: day {d} is out of range for {calendar.month_name[mo]} {y} (1-{last})")
     if h > 23:
-        raise TimestampError(f"{text!r}: hour {h} is out of range 00-23")
+        raise TimestampError(f"{quote(text)!r}: hour {h} is out of range 00-23")
     if mi > 59:
-        raise TimestampError(f"{text!r}: minute {mi} is out of range 00-59")
+        raise TimestampError(f"{quote(text)!r}: minute {mi} is out of range 00-59")
     if s == 60:
-        raise TimestampError(f"{text!r}: leap second :60 is not supported; use :59")
+        raise TimestampError(f"{quote(text)!r}: leap second :60 is not supported; use :59")
     if s > 59:
-        raise TimestampError(f"{text!r}: second {s} is out of range 00-59")
+        raise TimestampError(f"{quote(text)!r}: second {s} is out of range 00-59")
     if y < 1:
-        raise TimestampError(f"{text!r}: year 0000 is out of range")
+        raise TimestampError(f"{quote(text)!r}: year 0000 is out of range")
 
 
 def _offset_minutes(tz: str, text: str) -> int:
@@ -118,7 +121,7 @@ def _offset_minutes(tz: str, text: str) -> int:
     digits = tz[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:])
     if hours > 23 or minutes > 59:
-        raise TimestampError(f"{text!r}: offset {tz} is out of range (at most ±23:59)")
+        raise TimestampError(f"{quote(text)!r}: offset {tz} is out of range (at most ±23:59)")
     return sign * (hours * 60 + minutes)
 
 
@@ -142,12 +145,12 @@ def local_to_us(naive: datetime, tz: ZoneInfo, text: str = "") -> int:
         roundtrip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
         if roundtrip != naive:
             raise TimestampError(
-                f"{label!r} does not exist in {tz.key}: the clocks skip it at a DST change; "
+                f"{quote(label)!r} does not exist in {tz.key}: the clocks skip it at a DST change; "
                 f"give an offset ({_fmt_off(off0)} or {_fmt_off(off1)}) or a time outside the gap",
                 FindingCode.NONEXISTENT_LOCAL_TIME,
             )
         raise TimestampError(
-            f"{label!r} happens twice in {tz.key} at a DST change; "
+            f"{quote(label)!r} happens twice in {tz.key} at a DST change; "
             f"give an offset to say which: {_fmt_off(off0)} (first) or {_fmt_off(off1)} (second)",
             FindingCode.AMBIGUOUS_LOCAL_TIME,
         )
@@ -175,7 +178,7 @@ def parse_instant(text: str, tz: ZoneInfo | None = None) -> ParsedInstant:
     if m is not None:
         return _from_match(m, s, tz, local_ok=False)
     raise TimestampError(
-        f"{text!r} is not a timestamp: use RFC 3339 ('2025-11-22T09:30:00Z' or '...+01:00'), "
+        f"{quote(text)!r} is not a timestamp: use RFC 3339 ('2025-11-22T09:30:00Z' or '...+01:00'), "
         "XMLTV ('20251122093000 +0100') or a local time ('2025-11-22T09:30:00') with a channel zone"
     )
 
@@ -192,7 +195,7 @@ def _from_match(m: re.Match[str], s: str, tz: ZoneInfo | None, *, local_ok: bool
             return ParsedInstant(_to_us(naive, 0), "utc")
         if tz is None:
             raise TimestampError(
-                f"{s!r} has no offset and no time zone to read it in: add 'Z' or an offset, or give the channel's zone"
+                f"{quote(s)!r} has no offset and no time zone to read it in: add 'Z' or an offset, or give the channel's zone"
             )
         if tz.key == "UTC":
             return ParsedInstant(_to_us(naive, 0), "utc")
@@ -219,7 +222,9 @@ def parse_duration(text: str | float) -> int:
         if negative:
             us = -us
     if abs(us) > MAX_DURATION_US:
-        raise TimestampError(f"duration {text!r} is longer than the longest event allowed (366 days)")
+        raise TimestampError(
+            f"duration {(quote(text) if isinstance(text, str) else text)!r} is longer than the longest event allowed (366 days)"
+        )
     return us
 
 
@@ -239,20 +244,22 @@ def _parse_duration_text(body: str, text: str) -> int:
     if m is not None:
         g = m.groupdict()
         if int(g["m"]) > 59 or int(g["s"]) > 59:
-            raise TimestampError(f"{text!r}: minutes and seconds of HH:MM:SS must be 00-59")
+            raise TimestampError(f"{quote(text)!r}: minutes and seconds of HH:MM:SS must be 00-59")
         seconds = int(g["h"]) * 3_600 + int(g["m"]) * 60 + int(g["s"])
         return _checked_seconds(seconds, text) + _fraction_us(g["f"])
     m = _SECONDS.fullmatch(body)
     if m is not None:
         return _checked_seconds(int(m["s"]), text) + _fraction_us(m["f"])
-    raise TimestampError(f"{text!r} is not a duration: use ISO 8601 ('PT30M', 'PT1H2M3.5S'), 'HH:MM:SS' or seconds")
+    raise TimestampError(
+        f"{quote(text)!r} is not a duration: use ISO 8601 ('PT30M', 'PT1H2M3.5S'), 'HH:MM:SS' or seconds"
+    )
 
 
 def _checked_seconds(seconds: int, text: str) -> int:
     # Check before multiplying: '99999999999999999H' must be refused, not
     # turned into a huge integer the store and protobuf cannot hold.
     if seconds > MAX_DURATION_US // MICROS_PER_SECOND:
-        raise TimestampError(f"duration {text!r} is longer than the longest event allowed (366 days)")
+        raise TimestampError(f"duration {quote(text)!r} is longer than the longest event allowed (366 days)")
     return seconds * MICROS_PER_SECOND
 
 

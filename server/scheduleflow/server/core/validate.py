@@ -26,6 +26,7 @@ from operator import add, eq, itemgetter, lt
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from scheduleflow.server.core.errors import quote
 from scheduleflow.server.core.model import (
     Event,
     EventKind,
@@ -392,7 +393,7 @@ def _duplicate_ids(ids: Sequence[str], locations: Sequence[_Place], out: _Collec
         if j != i:
             out.add(
                 FindingCode.DUPLICATE_ID,
-                f"event id {event_id!r} is used again (first at {_describe(_loc(locations[j], out.prefix))}): ids must be unique within a channel",
+                f"event id {quote(event_id)!r} is used again (first at {_describe(_loc(locations[j], out.prefix))}): ids must be unique within a channel",
                 [event_id],
                 location=_loc(locations[i], out.prefix),
             )
@@ -445,7 +446,7 @@ def _duplicate_entries(placed: Sequence[Event], starts: list[int], out: _Collect
             if len(ids) > 1:
                 out.add(
                     FindingCode.DUPLICATE_ENTRY,
-                    f"asset {asset!r} is scheduled {len(ids)} times at {_t(starts[i])}: "
+                    f"asset {quote(asset)!r} is scheduled {len(ids)} times at {_t(starts[i])}: "
                     f"remove all but one of {', '.join(ids)}",
                     ids,
                     span=Window(starts[i], starts[i]),
@@ -565,7 +566,7 @@ def _spacing(
             since = e.start_us - prev.start_us
             out.add(
                 code,
-                f"{what} {key!r} airs again {_d(since)} after {prev.id} (event {e.id}); "
+                f"{what} {quote(key)!r} airs again {_d(since)} after {prev.id} (event {e.id}); "
                 f"the {'cooldown' if code is FindingCode.COOLDOWN_BREACH else 'separation'} is {_d(min_us)}, "
                 f"so it may start at {_t(prev.start_us + min_us)} at the earliest",
                 [prev.id, e.id],

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from scheduleflow.server.core import timeparse
-from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.errors import InvalidInput, shorten
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
     MAX_INSTANT_US,
@@ -305,7 +305,8 @@ def finding_to_pb(f: Finding) -> pb.Finding:
     msg = pb.Finding(
         code=f"FINDING_CODE_{f.code.value}",
         severity=f"SEVERITY_{f.severity.name}",
-        message=f.message,
+        # Ids stay whole (they are data); the prose quotes them by a prefix.
+        message=shorten(f.message),
         event_ids=list(f.event_ids),
     )
     if f.location is not None:

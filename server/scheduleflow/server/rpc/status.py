@@ -6,6 +6,20 @@ violations for bad input, ``RetryInfo`` when the caller should come back,
 ``ErrorInfo`` with a machine-readable reason. Anything else is a bug: it is
 logged with its traceback under a short reference, and the caller gets
 ``INTERNAL`` with that reference and no internal text.
+
+Every status fits the transport: gRPC carries the message and the details in
+trailing metadata, capped at 16 KiB by default, and a status over the cap
+reaches the caller as the transport's own RESOURCE_EXHAUSTED ("metadata size
+exceeds hard limit") instead of ours. Sources quote what they echo with
+``errors.quote``; here, as the net under them, every run of more than
+``QUOTE_CHARS`` non-blank characters (a name, a key, a timestamp: what a
+hostile document makes long) is cut to its prefix and "…", libxml2's own
+messages included. Then the message is cut to
+``MESSAGE_BYTES``, every detail string to ``DETAIL_CHARS``, and field
+violations are added only while the serialized details stay within
+``DETAILS_BYTES``; the rest are counted in a last violation. Worst case: the
+message percent-encoded (3 bytes per byte) plus the details in base64 (4 per
+3) is about 11 KiB.
 """
 
 from __future__ import annotations
@@ -25,6 +39,13 @@ from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
 log = logging.getLogger("scheduleflow.errors")
 
 DOMAIN = "scheduleflow.dev"
+
+#: The message's UTF-8 size at most (see the module docstring).
+MESSAGE_BYTES = 1024
+#: Characters of one detail string (a violation's field or description).
+DETAIL_CHARS = 1000
+#: The serialized google.rpc.Status (message included) at most.
+DETAILS_BYTES = 6 * 1024
 
 _CODES: list[tuple[type[errors.ScheduleFlowError], grpc.StatusCode, str]] = [
     (errors.InvalidInput, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
@@ -78,18 +99,54 @@ def _details(exc: errors.ScheduleFlowError, reason: str) -> list[any_pb2.Any]:
     metadata: dict[str, str] = {}
     details: list[any_pb2.Any] = []
     if isinstance(exc, errors.InvalidInput):
-        violations = [
-            error_details_pb2.BadRequest.FieldViolation(field=_field_of(v), description=v.description)
-            for v in exc.violations[:100]
-        ]
-        if violations:
-            details.append(_pack(error_details_pb2.BadRequest(field_violations=violations)))
+        if exc.violations:
+            details.append(_pack(_bad_request(exc.violations)))
     elif isinstance(exc, errors.RevisionMismatch):
         metadata = {"expected_revision": str(exc.expected), "actual_revision": str(exc.actual)}
     elif isinstance(exc, errors.Overloaded | errors.Unavailable):
         details.append(_retry(exc.retry_after_s))
     details.insert(0, _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata)))
     return details
+
+
+def _bad_request(violations: list[errors.Violation]) -> error_details_pb2.BadRequest:
+    """As many violations as fit in the details' budget, and how many did not."""
+    request = error_details_pb2.BadRequest()
+    # The ErrorInfo, the message and the Any wrappers take the rest of the budget.
+    budget = DETAILS_BYTES - MESSAGE_BYTES - 512
+    for n, v in enumerate(violations):
+        item = error_details_pb2.BadRequest.FieldViolation(
+            field=_shorten(_field_of(v), DETAIL_CHARS), description=_shorten(v.description, DETAIL_CHARS)
+        )
+        # A violation costs its size plus a few bytes of framing.
+        cost = item.ByteSize() + 8
+        if cost > budget or n == _MAX_VIOLATIONS:
+            left = len(violations) - n
+            request.field_violations.add(
+                field="request", description=f"{left} more problems not shown: fix the ones above and try again"
+            )
+            break
+        budget -= cost
+        request.field_violations.append(item)
+    return request
+
+
+#: Violations listed at most, however small.
+_MAX_VIOLATIONS = 100
+
+
+def _shorten(text: str, max_chars: int) -> str:
+    """``text`` with every long run of non-blanks quoted by its prefix, then cut to ``max_chars``."""
+    return errors.quote(errors.shorten(text), max_chars)
+
+
+def _bounded_message(message: str) -> str:
+    """``message`` shortened, then cut to ``MESSAGE_BYTES`` of UTF-8 (on a character boundary)."""
+    message = _shorten(message, MESSAGE_BYTES)
+    encoded = message.encode("utf-8", "replace")
+    if len(encoded) <= MESSAGE_BYTES:
+        return message
+    return encoded[: MESSAGE_BYTES - 3].decode("utf-8", "ignore") + "…"
 
 
 def _field_of(v: errors.Violation) -> str:
@@ -103,6 +160,7 @@ def _field_of(v: errors.Violation) -> str:
 
 
 def _status(code: grpc.StatusCode, message: str, details: list[any_pb2.Any] | None = None) -> grpc.Status:
+    message = _bounded_message(message)
     proto = status_pb2.Status(code=getattr(code_pb2, code.name), message=message, details=details or [])
     status: grpc.Status = rpc_status.to_status(proto)
     return status
