@@ -28,14 +28,10 @@ from tests.unit.store._store_helpers import MINUTE, at, ev, ids
 
 asyncpg = pytest.importorskip("asyncpg")
 
-from scheduleflow.server.live.notify import (  # noqa: E402
-    CATCH_UP,
-    PostgresChangeListener,
-    decode_payload,
-    encode_payload,
-)
+from scheduleflow.server.live.notify import PostgresChangeListener  # noqa: E402
 from scheduleflow.server.store import _postgres_schema  # noqa: E402 - needs asyncpg
 from scheduleflow.server.store.postgres import PostgresStore  # noqa: E402
+from scheduleflow.server.store.postgres_notify import CATCH_UP, decode_payload, encode_payload  # noqa: E402
 
 URL = os.environ.get("SCHEDULEFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ALL = ImportMode.REPLACE_ALL

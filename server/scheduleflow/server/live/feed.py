@@ -27,8 +27,9 @@ from collections.abc import Awaitable, Callable
 
 from scheduleflow.server.core.errors import NotFound, ScheduleFlowError
 from scheduleflow.server.live.hub import UpdateHub
-from scheduleflow.server.live.notify import CATCH_UP, PostgresChangeListener
+from scheduleflow.server.live.notify import PostgresChangeListener
 from scheduleflow.server.store import Store
+from scheduleflow.server.store.postgres_notify import CATCH_UP
 
 log = logging.getLogger("scheduleflow.feed")
 

@@ -10,8 +10,8 @@ Rules of this module:
    scheduleflow_changes, '<channel_id>:<revision>'`` inside the commit's own
    transaction: PostgreSQL delivers it on commit only, in commit order, and
    never for a rollback. A listener reads the records with ``changes_since``.
-   A payload must stay under 8000 bytes; a channel id too long for that is
-   sent as an empty payload, which listeners treat as :data:`CATCH_UP`.
+   The payload's format is the store's
+   (:mod:`~scheduleflow.server.store.postgres_notify`).
 2. **A gap is announced, never hidden.** Notifications are not queued while
    nobody listens: whatever is committed while the listening connection is
    down is lost to it. So after reconnecting (``LISTEN`` is active again) the
@@ -35,40 +35,15 @@ import logging
 import random
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Final
 
 import asyncpg
 
-from scheduleflow.server.core.errors import Unavailable
+from scheduleflow.server.store import postgres_errors
+from scheduleflow.server.store.postgres_notify import CATCH_UP, DEFAULT_CHANNEL, decode_payload
 
-__all__ = ["CATCH_UP", "DEFAULT_CHANNEL", "PostgresChangeListener", "decode_payload", "encode_payload"]
+__all__ = ["PostgresChangeListener"]
 
 _log = logging.getLogger(__name__)
-
-#: The ``LISTEN``/``NOTIFY`` channel name the store and the listener default to.
-DEFAULT_CHANNEL: Final = "scheduleflow_changes"
-
-#: Yielded by :meth:`PostgresChangeListener.changes` when notifications may
-#: have been missed (see the module's rule 2). Channel ids are never empty, so
-#: it cannot be mistaken for a real change.
-CATCH_UP: Final[tuple[str, int]] = ("", -1)
-
-#: PostgreSQL's limit is 8000 bytes including the terminating zero byte.
-_MAX_PAYLOAD_BYTES = 7999
-
-
-def encode_payload(channel_id: str, revision: int) -> str:
-    """The notification payload of ``revision`` of ``channel_id`` (``""`` if too long)."""
-    payload = f"{channel_id}:{revision}"
-    return payload if len(payload.encode()) <= _MAX_PAYLOAD_BYTES else ""
-
-
-def decode_payload(payload: str) -> tuple[str, int]:
-    """``(channel_id, revision)`` of a payload; :data:`CATCH_UP` if it names none."""
-    channel_id, _, revision = payload.rpartition(":")  # ids may hold ":", revisions never
-    if not channel_id or not revision.isascii() or not revision.isdigit():
-        return CATCH_UP
-    return channel_id, int(revision)
 
 
 class PostgresChangeListener:
@@ -157,15 +132,16 @@ class PostgresChangeListener:
                 timeout=self._connect_timeout_s,
                 server_settings={"application_name": self._application_name},
             )
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise Unavailable(f"cannot listen for changes: {exc}") from exc
+        except Exception as exc:
+            _raise_unavailable(exc)
+            raise
         try:
             conn.add_termination_listener(self._on_terminated)
             await conn.add_listener(self._channel, self._on_notification)
         except BaseException as exc:
             conn.terminate()
-            if isinstance(exc, OSError | TimeoutError | asyncpg.PostgresError | asyncpg.InterfaceError):
-                raise Unavailable(f"cannot listen for changes: {exc}") from exc
+            if isinstance(exc, Exception):
+                _raise_unavailable(exc)
             raise
         self._lost.clear()
         return conn
@@ -218,8 +194,10 @@ class PostgresChangeListener:
             return False
         try:
             await asyncio.wait_for(conn.fetchval("SELECT 1"), self._connect_timeout_s)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return False
+        except Exception as exc:
+            if postgres_errors.connect_failure(exc):
+                return False
+            raise
         return True
 
     async def _reconnect(self) -> asyncpg.Connection:
@@ -233,3 +211,11 @@ class PostgresChangeListener:
             except Exception as exc:  # whatever it is, giving up would leave consumers waiting forever
                 _log.warning("still cannot listen on %r (retrying in up to %.1f s): %s", self._channel, delay, exc)
             delay = min(delay * 2, self._max_backoff_s)
+
+
+def _raise_unavailable(exc: Exception) -> None:
+    """Raise ``Unavailable`` if failing to connect and listen with ``exc`` is an
+    outage (the shared rules of ``store.postgres_errors``); return otherwise."""
+    mapped = postgres_errors.unavailable(exc, connecting=True, doing="cannot listen for changes")
+    if mapped is not None:
+        raise mapped from exc

@@ -54,10 +54,10 @@ from asyncpg.pool import PoolConnectionProxy
 
 from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-from scheduleflow.server.live.notify import DEFAULT_CHANNEL, encode_payload
-from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens
+from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
 from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
+from scheduleflow.server.store.postgres_notify import DEFAULT_CHANNEL, encode_payload
 
 __all__ = ["PostgresStore"]
 
@@ -141,42 +141,9 @@ _INSERT_FROM_INCOMING = (
     " ORDER BY i.start_us, i.event_id"
 )
 
-# Connection-level trouble: the database is down, restarting, failing over,
-# full or too busy. Retryable from the caller's side, so UNAVAILABLE.
-_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable
-    TimeoutError,  # connect or acquire timeout
-    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, incl. ConnectionDoesNotExistError
-    asyncpg.exceptions.OperatorInterventionError,  # 57: admin shutdown, cannot connect now, canceled
-    asyncpg.exceptions.InsufficientResourcesError,  # 53: too many connections, disk full
-    asyncpg.exceptions.LockNotAvailableError,  # 55P03: lock_timeout expired
-    asyncpg.exceptions.TransactionRollbackError,  # 40: serialisation failure, deadlock
-    asyncpg.exceptions.ReadOnlySQLTransactionError,  # 25006: a standby, mid-failover
-    asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # 28: a reconnect refused (password rotated)
-)
-# The connection went away under a call: it may be run again (rule 4).
-_LOST_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.AdminShutdownError,
-)
-
 
 def _now_us() -> int:
     return time.time_ns() // 1000
-
-
-def _unavailable(exc: BaseException) -> Unavailable | None:
-    """The ``Unavailable`` that ``exc`` means, or ``None`` if it is not an outage."""
-    # asyncpg raises the bare InterfaceError for "pool is closing" and
-    # "connection is closed"; its subclasses (DataError...) are our bugs.
-    if isinstance(exc, _UNAVAILABLE_ERRORS) or type(exc) is asyncpg.InterfaceError:
-        return Unavailable(f"the database is unavailable: {type(exc).__name__}: {exc}", retry_after_s=1.0)
-    return None
-
-
-def _lost_connection(exc: BaseException) -> bool:
-    return isinstance(exc, _LOST_CONNECTION_ERRORS) or type(exc) is asyncpg.InterfaceError
 
 
 def _check_text(value: str, field: str) -> None:
@@ -397,13 +364,10 @@ class PostgresStore:
                 pool.terminate()
             if isinstance(exc, ScheduleFlowError):
                 raise
-            if isinstance(exc, Exception) and (
-                _unavailable(exc) is not None or isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError)
-            ):
-                # At start-up a wrong database name or role is as fatal as a
-                # refused connection: either way there is no store to serve.
-                raise Unavailable(f"cannot open the database: {type(exc).__name__}: {exc}") from exc
-            raise
+            mapped = postgres_errors.unavailable(exc, connecting=True, doing="cannot open the database")
+            if mapped is None or not isinstance(exc, Exception):
+                raise
+            raise mapped from exc
         self._pool = pool
 
     async def close(self) -> None:
@@ -432,10 +396,10 @@ class PostgresStore:
             except ScheduleFlowError:
                 raise
             except Exception as exc:
-                mapped = _unavailable(exc)
+                mapped = postgres_errors.unavailable(exc)
                 if mapped is None:
                     raise
-                if not retry and not attempt.committing and _lost_connection(exc) and self._pool is pool:
+                if not retry and not attempt.committing and postgres_errors.lost_connection(exc) and self._pool is pool:
                     _log.info("postgresql connection lost (%s); trying once more on a fresh one", exc)
                     continue
                 _log.warning("postgresql operation failed: %s: %s", type(exc).__name__, exc)
