@@ -80,7 +80,7 @@ class ImportRequest(_message.Message):
     def __init__(self, channel_id: _Optional[str] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., mode: _Optional[_Union[ImportMode, str]] = ..., dry_run: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ...) -> None: ...
 
 class ImportResponse(_message.Message):
-    __slots__ = ("channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed")
+    __slots__ = ("channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "dry_run_revision")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     ADDED_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +90,7 @@ class ImportResponse(_message.Message):
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_REVISION_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     revision: int
     added: int
@@ -99,7 +100,8 @@ class ImportResponse(_message.Message):
     findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
     dry_run: bool
     replayed: bool
-    def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ...) -> None: ...
+    dry_run_revision: int
+    def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., dry_run_revision: _Optional[int] = ...) -> None: ...
 
 class ExportRequest(_message.Message):
     __slots__ = ("channel_id", "format", "window", "pretty")

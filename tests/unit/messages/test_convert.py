@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
 from hypothesis import given, settings
@@ -181,13 +183,20 @@ def test_unknown_event_kind_is_invalid_at_its_field() -> None:
     assert _field_of(caught.value) == "events.events[0].kind"
 
 
+def test_placed_events_accept_start_text_in_the_zone_given() -> None:
+    msg = pb.Event(id="a", start_text="2025-11-22T09:30:00", duration=duration_pb2.Duration(seconds=1))
+    (event,) = convert.events_from_pb([msg], "fixed_events", ZoneInfo("Europe/Paris"))
+    assert event.start_us == 1_763_800_200_000_000  # 08:30Z
+
+
 @pytest.mark.parametrize(
     ("msg", "field"),
     [
         (pb.Event(start_time=timestamp_pb2.Timestamp(), duration=duration_pb2.Duration(seconds=1)), "events[0].id"),
+        (pb.Event(id="a", duration=duration_pb2.Duration(seconds=1)), "events[0].start_time"),
         (
-            pb.Event(id="a", start_text="2025-11-22T09:30:00Z", duration=duration_pb2.Duration(seconds=1)),
-            "events[0].start_time",
+            pb.Event(id="a", start_text="2025-11-22T09:30:00", duration=duration_pb2.Duration(seconds=1)),
+            "events[0].start_text",  # a local time with no zone to read it in
         ),
         (pb.Event(id="a", start_time=timestamp_pb2.Timestamp()), "events[0].duration"),
         (

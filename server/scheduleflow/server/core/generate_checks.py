@@ -74,9 +74,19 @@ def check_request(
             out.bad(f"fixed_events[{k}].duration", f"event {ev.id!r} has a non-positive duration")
 
     span = window.end_us - window.start_us
-    if span > 0 and items and all(it.duration_us > span for it in items if it.duration_us > 0):
+    # Filler airs where no item fits (a 10-minute window, 30-minute items and
+    # a 1-minute jingle is ten jingles), so only a window nothing fits is refused.
+    if (
+        span > 0
+        and items
+        and all(it.duration_us > span for it in items if it.duration_us > 0)
+        and all(f.duration_us > span for f in filler if f.duration_us > 0)
+    ):
         shortest = min(it.duration_us for it in items)
-        out.bad("playlist.items", f"every item is longer than the window ({shortest} us > {span} us); nothing can air")
+        out.bad(
+            "playlist.items",
+            f"every item and filler item is longer than the window ({shortest} us > {span} us); nothing can air",
+        )
     out.raise_if_any()
     assert zone is not None  # a bad zone raised above
     return zone

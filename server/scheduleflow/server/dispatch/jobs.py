@@ -205,9 +205,19 @@ async def commit_import(store: Store, prepared: PreparedImport) -> CommitResult:
 
 
 def import_response(prepared: PreparedImport, result: CommitResult) -> bytes:
+    revision = result.channel.revision
+    would_create = 0
+    if result.dry_run:
+        # A dry run's result is the channel as it would be. The revision moves
+        # by one exactly when an event changes (store rule 3), so the revision
+        # it leaves in place is one less then; the caller gets both, apart.
+        would_create = revision
+        if result.added or result.updated or result.removed:
+            revision -= 1
     return spb.ImportResponse(
         channel_id=result.channel.id,
-        revision=result.channel.revision,
+        revision=revision,
+        dry_run_revision=would_create,
         added=result.added,
         updated=result.updated,
         removed=result.removed,
@@ -325,7 +335,7 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
         raise InvalidInput.at("give the window to fill (start_time and end_time)", field="window")
     window = convert.window_from_pb(req.window, "window")
     zone = req.time_zone or channel_zone or "UTC"
-    convert.check_zone(zone, "time_zone")
+    tz = convert.check_zone(zone, "time_zone")
 
     def shortest(items: Sequence[pb.PlaylistItem]) -> int:
         spans = [convert.span_from_pb(i.duration, "playlist") for i in items if i.HasField("duration")]
@@ -341,7 +351,7 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
         per_item = 2 if req.playlist.filler else 1
         _fits((window.end_us - window.start_us) // pace * per_item * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
     fixed = list(stored_fixed)
-    fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events"))
+    fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events", tz))
     result = generate(
         GenerateRequest(
             window=window,

@@ -237,15 +237,24 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
     return out
 
 
-def events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[Event]:
-    """Events that must already be placed (instants, positive durations)."""
+def events_from_pb(events: Sequence[pb.Event], field: str = "events", tz: ZoneInfo | None = None) -> list[Event]:
+    """Events with positive durations whose starts are instants or text.
+
+    A ``start_text`` takes every spelling ``Event`` documents: RFC 3339 with
+    ``Z`` or an offset, XMLTV, or a local time read in ``tz`` (the channel's
+    zone); a local time the zone skips or repeats is refused with the field,
+    as Validate reports it, rather than guessed.
+    """
     out = []
     for i, e in enumerate(events):
         where = f"{field}[{i}]"
         if not e.id:
             raise InvalidInput.at("every event needs an id", field=f"{where}.id")
-        if not e.HasField("start_time"):
-            raise InvalidInput.at("give start_time (an instant) for this event", field=f"{where}.start_time")
+        which = e.WhichOneof("start")
+        if which is None:
+            raise InvalidInput.at(
+                "give start_time (an instant) or start_text for this event", field=f"{where}.start_time"
+            )
         if not e.HasField("duration"):
             raise InvalidInput.at("every event needs a duration", field=f"{where}.duration")
         duration = span_from_pb(e.duration, f"{where}.duration")
@@ -254,7 +263,9 @@ def events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[Ev
         out.append(
             Event(
                 e.id,
-                instant_from_pb(e.start_time, f"{where}.start_time"),
+                instant_from_pb(e.start_time, f"{where}.start_time")
+                if which == "start_time"
+                else _instant_from_text(e.start_text, tz, f"{where}.start_text"),
                 duration,
                 e.asset_id,
                 e.title,
@@ -264,6 +275,16 @@ def events_from_pb(events: Sequence[pb.Event], field: str = "events") -> list[Ev
             )
         )
     return out
+
+
+def _instant_from_text(text: str, tz: ZoneInfo | None, field: str) -> int:
+    try:
+        us = timeparse.parse_instant(text, tz).us
+    except timeparse.TimestampError as exc:
+        raise InvalidInput.at(exc.message, field=field) from exc
+    if not MIN_INSTANT_US <= us <= MAX_INSTANT_US:
+        raise InvalidInput.at("timestamp lies outside years 0001-9999", field=field)
+    return us
 
 
 def event_to_pb(e: Event) -> pb.Event:
