@@ -1,4 +1,17 @@
-"""The asyncio client: one typed coroutine per RPC over ``grpc.aio``."""
+"""The client: one typed method per RPC, in two flavours from one source.
+
+``_async.py`` is the source: :class:`AsyncClient`, a coroutine per RPC over
+``grpc.aio``. ``_sync.py`` (:class:`Client`, blocking, over ``grpc``) is
+generated from it by ``scripts/gen_sync_client.py`` with unasync: ``async``
+and ``await`` go, ``AsyncIterator`` becomes ``Iterator``, ``asyncio.sleep``
+``time.sleep``, ``open_aio_channel`` ``open_channel``. Edit this file and run
+the script; ``.ci/run`` fails if ``_sync.py`` is stale. Call policy (deadlines,
+error mapping, any retry) lives here once, in ``_unary``, for both.
+
+The blocking client is its own class over the sync stub rather than this one
+run on an event loop per call: that would cost a loop per call and break
+inside running loops.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +26,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.client import _convert
+from scheduleflow.client._channel import open_aio_channel
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
 from scheduleflow.client._resume import ResumePoint, backoff
 from scheduleflow.client.errors import ScheduleFlowError
@@ -22,12 +36,16 @@ from scheduleflow.v1 import service_pb2_grpc
 
 
 class AsyncClient:
-    """A connection to a ScheduleFlow server, for asyncio code.
+    """A connection to a ScheduleFlow server: ``AsyncClient`` for asyncio code,
+    ``Client`` (the same methods, blocking) for the rest.
 
-    Use it as an async context manager (or call :meth:`close`)::
+    Use it as a context manager (or call :meth:`close`)::
 
         async with AsyncClient("127.0.0.1:50051", timeout=10) as client:
             report = await client.validate(document=Path("day.json").read_bytes())
+
+        with Client("127.0.0.1:50051", timeout=10) as client:
+            report = client.validate(document=Path("day.json").read_bytes())
 
     Every call has a deadline: ``timeout`` seconds unless the call gives its
     own. Failed calls raise :class:`~scheduleflow.client.errors.ScheduleFlowError`
@@ -55,11 +73,7 @@ class AsyncClient:
         self.target = target
         self.timeout = timeout
         self._metadata = tuple(metadata)
-        channel_options = _convert.grpc_options(max_message_mib, options)
-        if credentials is None:
-            self._channel = grpc.aio.insecure_channel(target, options=channel_options)
-        else:
-            self._channel = grpc.aio.secure_channel(target, credentials, options=channel_options)
+        self._channel = open_aio_channel(target, credentials, max_message_mib, options)
         # grpcio-tools writes no types for stubs; the typing lives in this class's signatures.
         self._stub: Any = service_pb2_grpc.ScheduleFlowServiceStub(self._channel)  # type: ignore[no-untyped-call]
         self._health = health_pb2_grpc.HealthStub(self._channel)

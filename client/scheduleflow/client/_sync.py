@@ -1,7 +1,17 @@
-"""The blocking client: one typed method per RPC over the sync ``grpc`` channel.
+# Generated from _async.py by scripts/gen_sync_client.py (unasync); do not edit.
+"""The client: one typed method per RPC, in two flavours from one source.
 
-It is its own class over the sync stub, not the asyncio client run on an event
-loop per call: that would cost a loop per call and break inside running loops.
+``_async.py`` is the source: :class:`AsyncClient`, a coroutine per RPC over
+``grpc.aio``. ``_sync.py`` (:class:`Client`, blocking, over ``grpc``) is
+generated from it by ``scripts/gen_sync_client.py`` with unasync: ``async``
+and ``await`` go, ``AsyncIterator`` becomes ``Iterator``, ``asyncio.sleep``
+``time.sleep``, ``open_aio_channel`` ``open_channel``. Edit this file and run
+the script; ``.ci/run`` fails if ``_sync.py`` is stale. Call policy (deadlines,
+error mapping, any retry) lives here once, in ``_unary``, for both.
+
+The blocking client is its own class over the sync stub rather than this one
+run on an event loop per call: that would cost a loop per call and break
+inside running loops.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.client import _convert
+from scheduleflow.client._channel import open_channel
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
 from scheduleflow.client._resume import ResumePoint, backoff
 from scheduleflow.client.errors import ScheduleFlowError
@@ -26,9 +37,13 @@ from scheduleflow.v1 import service_pb2_grpc
 
 
 class Client:
-    """A connection to a ScheduleFlow server, blocking.
+    """A connection to a ScheduleFlow server: ``AsyncClient`` for asyncio code,
+    ``Client`` (the same methods, blocking) for the rest.
 
     Use it as a context manager (or call :meth:`close`)::
+
+        async with AsyncClient("127.0.0.1:50051", timeout=10) as client:
+            report = await client.validate(document=Path("day.json").read_bytes())
 
         with Client("127.0.0.1:50051", timeout=10) as client:
             report = client.validate(document=Path("day.json").read_bytes())
@@ -59,11 +74,7 @@ class Client:
         self.target = target
         self.timeout = timeout
         self._metadata = tuple(metadata)
-        channel_options = _convert.grpc_options(max_message_mib, options)
-        if credentials is None:
-            self._channel = grpc.insecure_channel(target, options=channel_options)
-        else:
-            self._channel = grpc.secure_channel(target, credentials, options=channel_options)
+        self._channel = open_channel(target, credentials, max_message_mib, options)
         # grpcio-tools writes no types for stubs; the typing lives in this class's signatures.
         self._stub: Any = service_pb2_grpc.ScheduleFlowServiceStub(self._channel)  # type: ignore[no-untyped-call]
         self._health = health_pb2_grpc.HealthStub(self._channel)
@@ -293,7 +304,17 @@ class Client:
         max_backoff: float = 5.0,
         max_attempts: int | None = None,
     ) -> Iterator[spb.WatchScheduleResponse]:
-        """Like :meth:`watch_schedule`, but reconnects and resumes by itself (see AsyncClient.follow_schedule)."""
+        """Like :meth:`watch_schedule`, but reconnects and resumes by itself, for ever.
+
+        After a retryable failure (the server drained, restarted or shed load)
+        it waits (exponential backoff, or the server's retry hint) and opens a
+        new stream from the newest revision it holds of each channel, so the
+        updates it yields carry on with nothing lost or doubled. A channel whose
+        snapshot was cut short starts over with a new snapshot; a snapshot
+        marked ``resync`` means: replace what you hold. Errors that are not
+        retryable (a bad request, an unknown channel) are raised, and so is the
+        last error after ``max_attempts`` failed reconnects in a row.
+        """
         point = ResumePoint(from_revisions)
         failures = 0
         while True:
@@ -307,7 +328,7 @@ class Client:
                     point.observe(update)
                     failures = 0
                     yield update
-                hint = None
+                hint = None  # the server ended the stream without an error: reconnect
             except ScheduleFlowError as err:
                 if not err.retryable:
                     raise
