@@ -46,7 +46,7 @@ TLS_CERT_ENV = "SCHEDULEFLOW_TLS_CERT"
 TLS_KEY_ENV = "SCHEDULEFLOW_TLS_KEY"
 TOKEN_ENV = "SCHEDULEFLOW_TOKEN"
 
-_FORMATS = ("auto", "json", "xml", "xmltv")
+_FORMATS = ("auto", "json", "xml", "xmltv", "bxf")
 _MODES = ("replace-window", "replace-all", "merge")
 _ORDERS = ("sequential", "shuffle", "weighted", "shuffle-groups")
 

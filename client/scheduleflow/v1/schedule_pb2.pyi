@@ -28,6 +28,7 @@ class DocumentFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DOCUMENT_FORMAT_XML: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_JSON: _ClassVar[DocumentFormat]
     DOCUMENT_FORMAT_XMLTV: _ClassVar[DocumentFormat]
+    DOCUMENT_FORMAT_BXF: _ClassVar[DocumentFormat]
 
 class Severity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -52,6 +53,7 @@ class FindingCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FINDING_CODE_SEPARATION_BREACH: _ClassVar[FindingCode]
     FINDING_CODE_MISSING_FIELD: _ClassVar[FindingCode]
     FINDING_CODE_NORMALISED_TIMESTAMP: _ClassVar[FindingCode]
+    FINDING_CODE_NOT_WHOLE_FRAMES: _ClassVar[FindingCode]
 
 class PlaybackOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -85,6 +87,7 @@ DOCUMENT_FORMAT_UNSPECIFIED: DocumentFormat
 DOCUMENT_FORMAT_XML: DocumentFormat
 DOCUMENT_FORMAT_JSON: DocumentFormat
 DOCUMENT_FORMAT_XMLTV: DocumentFormat
+DOCUMENT_FORMAT_BXF: DocumentFormat
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_INFO: Severity
 SEVERITY_WARNING: Severity
@@ -103,6 +106,7 @@ FINDING_CODE_COOLDOWN_BREACH: FindingCode
 FINDING_CODE_SEPARATION_BREACH: FindingCode
 FINDING_CODE_MISSING_FIELD: FindingCode
 FINDING_CODE_NORMALISED_TIMESTAMP: FindingCode
+FINDING_CODE_NOT_WHOLE_FRAMES: FindingCode
 PLAYBACK_ORDER_UNSPECIFIED: PlaybackOrder
 PLAYBACK_ORDER_SEQUENTIAL: PlaybackOrder
 PLAYBACK_ORDER_SHUFFLE: PlaybackOrder

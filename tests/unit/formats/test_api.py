@@ -25,7 +25,7 @@ def test_public_names_are_pinned() -> None:
         "render_document_parts",
         "schema_file",
     ]
-    assert [f.value for f in Format] == ["xml", "json", "xmltv"]
+    assert [f.value for f in Format] == ["xml", "json", "xmltv", "bxf"]
     assert set(CONTENT_TYPES) == set(Format)
 
 

@@ -10,7 +10,7 @@
   timestamps are Validate's to report (see ``scheduleflow.server.formats``);
 - ``channel_id``: passed to ``parse_document`` (XMLTV).
 
-The format comes from the name: ``xmltv_``, ``xml_`` or ``json_``.
+The format comes from the name: ``xmltv_``, ``xml_``, ``bxf_`` or ``json_``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read
 def _format(name: str) -> Format:
     if name.startswith("xmltv_"):
         return Format.XMLTV
+    if name.startswith("bxf_"):
+        return Format.BXF
     return Format.XML if name.startswith("xml_") else Format.JSON
 
 
@@ -98,6 +100,7 @@ _SMALL_VALID = {
     Format.XML: b'<schedule xmlns="https://scheduleflow.dev/schema/v1" version="1"></schedule>',
     Format.JSON: b'{"scheduleflow": 1, "events": []}',
     Format.XMLTV: b"<tv></tv>",
+    Format.BXF: b'<BxfMessage xmlns="http://smpte-ra.org/schemas/2021/2017/BXF"></BxfMessage>',
 }
 
 
@@ -128,6 +131,19 @@ def _events_document(fmt: Format, count: int) -> bytes:
     if fmt is Format.XML:
         items = "\n".join(f'<event id="e{i}" start="2025-11-22T00:00:00Z" duration="PT1M"/>' for i in range(count))
         return f'<schedule xmlns="https://scheduleflow.dev/schema/v1" version="1">\n{items}\n</schedule>'.encode()
+    if fmt is Format.BXF:
+        items = "\n".join(
+            f"<ScheduledEvent><EventData><EventId><EventId>urn:uuid:00000000-0000-4000-8000-{i:012d}</EventId></EventId>"
+            "<PrimaryEvent><ProgramEvent><SegmentNumber>1</SegmentNumber></ProgramEvent></PrimaryEvent>"
+            "<StartDateTime><UtcDateTime>2025-11-22T00:00:00Z</UtcDateTime></StartDateTime>"
+            "<LengthOption><Duration><UtcDuration>PT1M</UtcDuration></Duration></LengthOption>"
+            "<StartMode>Follow</StartMode><EndMode>Duration</EndMode></EventData></ScheduledEvent>"
+            for i in range(count)
+        )
+        return (
+            '<BxfMessage xmlns="http://smpte-ra.org/schemas/2021/2017/BXF"><BxfData><Schedule type="Primary">\n'
+            f"{items}\n</Schedule></BxfData></BxfMessage>"
+        ).encode()
     items = "\n".join(
         f'<programme start="20251122{i:02d}0000" stop="20251122{i:02d}3000" channel="a.b"><title>t</title></programme>'
         for i in range(count)
@@ -145,4 +161,4 @@ def test_more_events_than_the_limit_are_refused_at_the_first_one_too_many(fmt: F
     if fmt is Format.JSON:
         assert where.field == "/events/10"
     else:
-        assert where.line == 12 if fmt is Format.XML else 13
+        assert where.line == (13 if fmt is Format.XMLTV else 12)

@@ -74,6 +74,7 @@ class FindingCode(enum.StrEnum):
     SEPARATION_BREACH = "SEPARATION_BREACH"
     MISSING_FIELD = "MISSING_FIELD"
     NORMALISED_TIMESTAMP = "NORMALISED_TIMESTAMP"
+    NOT_WHOLE_FRAMES = "NOT_WHOLE_FRAMES"
 
 
 @dataclass(frozen=True, slots=True)

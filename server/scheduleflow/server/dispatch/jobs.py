@@ -104,6 +104,13 @@ class PreparedImport:
     idempotency_key: str
     fingerprint: str
     findings: tuple[Finding, ...]
+    #: A BXF update (``formats.bxf`` rule 7): ``events`` are added or replace
+    #: the stored events of the same id, ``deleted_ids`` are removed, and
+    #: ``window`` is the span the message says it updates (or None).
+    update: bool = False
+    deleted_ids: tuple[str, ...] = ()
+    #: Findings of the commit itself (an update's deletes of absent ids).
+    later_findings: list[Finding] = dataclasses.field(default_factory=list)
 
 
 _IMPORT_MODES = {
@@ -151,6 +158,11 @@ def prepare_import(
         channel_id=requested_channel,
     )
     del content
+    from scheduleflow.server.formats.bxf import BxfSchedule
+
+    update = isinstance(doc, BxfSchedule) and doc.update
+    deleted_ids = doc.deleted_ids if isinstance(doc, BxfSchedule) else ()
+    update_window = doc.window if isinstance(doc, BxfSchedule) else None
     named = doc.channels[0] if doc.channels else ChannelInfo()
     channel_id = requested_channel or named.id
     if not channel_id:
@@ -168,7 +180,7 @@ def prepare_import(
             f"the document has {report.summary.error_count} error(s) and was not imported; first: {first}", violations
         )
     events = report.events
-    window = report.summary.span  # the events' span, None without events
+    window = update_window if update else report.summary.span  # the events' span, None without events
     digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(format_value).encode()]))
     return PreparedImport(
         channel_id=channel_id,
@@ -181,11 +193,17 @@ def prepare_import(
         idempotency_key=idempotency_key,
         fingerprint=digest.hexdigest(),
         findings=report.findings,
+        update=update,
+        deleted_ids=deleted_ids,
     )
 
 
 async def commit_import(store: Store, prepared: PreparedImport) -> CommitResult:
     """Commit a prepared import to ``store`` (the server's own, or a worker's)."""
+    if prepared.update:
+        from scheduleflow.server.dispatch.updates import commit_update
+
+        return await commit_update(store, prepared)
     mode = prepared.mode
     if prepared.window is None and mode is ImportMode.REPLACE_WINDOW:
         # An empty document spans no time, so it replaces nothing; merging
@@ -222,7 +240,7 @@ def import_response(prepared: PreparedImport, result: CommitResult) -> bytes:
         updated=result.updated,
         removed=result.removed,
         unchanged=result.unchanged,
-        findings=[convert.finding_to_pb(f) for f in prepared.findings],
+        findings=[convert.finding_to_pb(f) for f in (*prepared.findings, *prepared.later_findings)],
         dry_run=result.dry_run,
         replayed=result.replayed,
     ).SerializeToString()

@@ -18,7 +18,7 @@ Rules:
    ``_common.gc_paused``).
 
 Modules: ``detect`` (format sniffing), ``native_xml``, ``native_json``,
-``xmltv``, ``limits``; ``schemas/`` holds the published XSD and JSON Schema.
+``xmltv``, ``bxf`` (SMPTE ST 2021), ``limits``; ``schemas/`` holds the published XSD and JSON Schema.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 
 from scheduleflow.server.core.model import ChannelInfo, Event, ScheduleDocument
-from scheduleflow.server.formats import native_json, native_xml, xmltv
+from scheduleflow.server.formats import bxf, native_json, native_xml, xmltv
 from scheduleflow.server.formats._common import gc_paused
 from scheduleflow.server.formats._xml_safety import check_size
 from scheduleflow.server.formats.detect import Format, detect_format
@@ -52,6 +52,7 @@ CONTENT_TYPES: dict[Format, str] = {
     Format.XML: "application/xml",
     Format.JSON: "application/json",
     Format.XMLTV: "application/xml",
+    Format.BXF: "application/xml",
 }
 
 XML_NAMESPACE = native_xml.NAMESPACE
@@ -93,6 +94,8 @@ def parse_document(
             return native_xml.parse(content, default_zone=default_zone, limits=limits)
         if fmt is Format.JSON:
             return native_json.parse(content, default_zone=default_zone, limits=limits)
+        if fmt is Format.BXF:
+            return bxf.parse(content, default_zone=default_zone, limits=limits)
         return xmltv.parse(content, limits=limits, channel_id=channel_id)
 
 
@@ -125,4 +128,6 @@ def render_document_parts(
         return native_xml.render_parts(channel, events, revision=revision, pretty=pretty)
     if fmt is Format.JSON:
         return native_json.render_parts(channel, events, revision=revision, pretty=pretty)
+    if fmt is Format.BXF:
+        return bxf.render_parts(channel, events, revision=revision, pretty=pretty)
     return xmltv.render_parts(channel, events, pretty=pretty)

@@ -8,7 +8,8 @@ Rules:
    object) is JSON. ``<`` is XML: the root element decides, found by the same
    prolog scan that the XML parsers run: ``<tv>`` is XMLTV, ``<schedule>``
    (in any namespace, so that a missing xmlns gets the precise error from
-   the parser) is ScheduleFlow XML.
+   the parser) is ScheduleFlow XML, ``<BxfMessage>`` (in any namespace: the
+   parser names the ones it reads) is BXF.
 3. Anything else is ``InvalidInput`` naming the formats we accept.
 """
 
@@ -24,7 +25,8 @@ _LEADING = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*")
 
 ACCEPTED = (
     'accepted formats: ScheduleFlow JSON ({"scheduleflow": 1, ...}), '
-    'ScheduleFlow XML (<schedule xmlns="https://scheduleflow.dev/schema/v1">) and XMLTV (<tv>)'
+    'ScheduleFlow XML (<schedule xmlns="https://scheduleflow.dev/schema/v1">), XMLTV (<tv>) '
+    "and BXF (<BxfMessage>)"
 )
 
 
@@ -34,6 +36,7 @@ class Format(enum.StrEnum):
     XML = "xml"
     JSON = "json"
     XMLTV = "xmltv"
+    BXF = "bxf"
 
 
 def detect_format(content: bytes) -> Format:
@@ -51,6 +54,8 @@ def detect_format(content: bytes) -> Format:
             return Format.XMLTV
         if prolog.root_local_name == "schedule":
             return Format.XML
+        if prolog.root_local_name == "BxfMessage":
+            return Format.BXF
         raise InvalidInput.at(
             f"the root element <{prolog.root_name}> is not one we read; {ACCEPTED}",
             line=prolog.root_line,

@@ -404,6 +404,7 @@ def format_from_pb(value: int) -> Format | None:
         pb.DOCUMENT_FORMAT_XML: Format.XML,
         pb.DOCUMENT_FORMAT_JSON: Format.JSON,
         pb.DOCUMENT_FORMAT_XMLTV: Format.XMLTV,
+        pb.DOCUMENT_FORMAT_BXF: Format.BXF,
     }
     try:
         return table[value]
