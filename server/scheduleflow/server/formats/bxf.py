@@ -184,6 +184,8 @@ class _Reader:
     secondary: list[str] = field(default_factory=list)
     window: Window | None = None
     schedules: int = 0
+    #: How the last UtcDateTime read was spelled ("utc", "offset", "local").
+    spelling: str = "utc"
 
     # -- errors
 
@@ -217,10 +219,13 @@ class _Reader:
     def children(self, el: etree._Element, name: str) -> list[etree._Element]:
         return el.findall(self.q(name))
 
-    def text(self, el: etree._Element | None, what: str) -> str:
+    def text(self, el: etree._Element | None, what: str, *, raw: bool = False) -> str:
+        """The element's text, stripped unless ``raw`` (xs:string keeps its spaces)."""
         if el is None:
             return ""
-        value = (el.text or "").strip()
+        value = el.text or ""
+        if not raw:
+            value = value.strip()
         problem = check_text(value, what, self.limits)
         if problem:
             raise self.fail(problem, el)
@@ -287,7 +292,10 @@ class _Reader:
     def schedule_end(self, el: etree._Element) -> None:
         # Children that follow the events (ScheduleName, PrivateInformation) are
         # only complete now; the channel they name applies to events read before.
-        name = self.text(self.child(el, "ScheduleName"), "ScheduleName") or (el.get("scheduleName") or "").strip()
+        name = (
+            self.text(self.child(el, "ScheduleName"), "ScheduleName", raw=True)
+            or (el.get("scheduleName") or "").strip()
+        )
         channel_el = self.child(el, "Channel")
         short = (channel_el.get("shortName") or "").strip() if channel_el is not None else ""
         self.channel = ChannelInfo(id=self.channel.id or short, display_name=name, time_zone=self.channel.time_zone)
@@ -373,12 +381,12 @@ class _Reader:
     def event(self, unit: _Unit, event_id: str, private: etree._Element | None, primary: etree._Element) -> Event:
         data = unit.event_data
         program = self.child(primary, "ProgramEvent")
-        title = self.text(self.child(data, "EventTitle"), "EventTitle")
+        title = self.text(self.child(data, "EventTitle"), "EventTitle", raw=True)
         if not title and program is not None:
-            title = self.text(self.child(program, "ProgramName"), "ProgramName")
+            title = self.text(self.child(program, "ProgramName"), "ProgramName", raw=True)
         if not title:
             for content in unit.contents:
-                title = self.text(self.child(content, "Name"), "Content Name")
+                title = self.text(self.child(content, "Name"), "Content Name", raw=True)
                 if title:
                     break
         kind = EventKind.PROGRAM
@@ -403,19 +411,21 @@ class _Reader:
             content_id = self.child(content, "ContentId")
             if content_id is None:
                 continue
-            asset = asset or self.text(self.child(content_id, "HouseNumber"), "HouseNumber")
+            asset = asset or self.text(self.child(content_id, "HouseNumber"), "HouseNumber", raw=True)
             for alt in self.children(content_id, "AlternateId"):
                 alt_key = _ALT_IDS.get((alt.get("idType") or "").strip().lower())
-                value = self.text(alt, "AlternateId")
+                value = self.text(alt, "AlternateId", raw=True)
                 if alt_key and value and alt_key not in metadata:
                     metadata[alt_key] = value
             if not asset:
                 first = self.child(content_id, "AlternateId")
-                asset = self.text(first, "AlternateId")
+                asset = self.text(first, "AlternateId", raw=True)
         start_el = self.child(data, "StartDateTime")
         if start_el is None:
             raise self.fail(f"event {event_id!r} has no <StartDateTime>", data)
+        self.spelling = "utc"
         start_us, start_rate = self.instant(start_el)
+        self.collector.normalised(self.spelling, event_id, self.where(start_el))
         length = self.child(data, "LengthOption")
         duration_el = self.child(length, "Duration") if length is not None else None
         end_el = self.child(length, "EndDateTime") if length is not None else None
@@ -460,18 +470,20 @@ class _Reader:
     def verbatim(self, unit: _Unit, event: Event) -> str:
         """The unit as XML when a fresh export would lose something (rule 5)."""
         kept = _reduced_copy(unit)
+        for node in (kept, *kept.iter(self.q("ScheduleElements"), self.q("EventData"))):
+            # The action was this message's (an update); the event it leaves is plain.
+            node.attrib.pop("action", None)
+        # What export would write from this copy: the modelled fields (times,
+        # ids, title, house number) come from the event, so the copy keeps only
+        # the rest, and a re-import of the export keeps the same text.
+        patched = _patched(self.channel.id, event, etree.tostring(kept, encoding="unicode"), self.zone())
         fresh = render_scheduled_event(self.channel.id, event, self.zone())
-        if _sf_child(self.child(unit.event_data, "PrivateInformation"), "event") is not None:
-            # The id came from sf:event; the EventId is derived from it and
-            # carries nothing of its own.
-            q = f"{{{_ns(kept)}}}EventId"
-            kept_id = next(iter(kept.iter(q)), None)
-            kept_id = kept_id.find(q) if kept_id is not None else None
-            if kept_id is not None:
-                kept_id.text = event_uuid(self.channel.id, event.id)
-        if _canonical(kept) == _canonical(fresh):
+        canonical = _canonical(patched)
+        if canonical == _canonical(fresh):
             return ""
-        text = etree.tostring(kept, encoding="unicode")
+        # Canonical, so that the same BXF is kept as the same text whatever
+        # the indentation or namespace prefixes of the message it came in.
+        text = canonical.decode()
         problem = check_text(text, "the event's BXF", self.limits)
         if problem:
             raise self.fail(problem, unit.event_data)
@@ -511,6 +523,7 @@ class _Reader:
         if utc is not None:
             text = self.text(utc, "UtcDateTime")
             parsed = read_instant(text, self.zone())
+            self.spelling = parsed.spelling
             return parsed.us, None
         smpte = self.child(el, "SmpteDateTime")
         if smpte is None:
@@ -845,10 +858,14 @@ def _patched(channel_id: str, event: Event, kept: str, tz: ZoneInfo | None) -> e
         ) from None
     old_ns = _ns(scheduled)
     if old_ns != NAMESPACE:
+        # Another release's message: the same elements in the export's namespace.
         for node in scheduled.iter():
             if isinstance(node.tag, str) and node.tag.startswith(f"{{{old_ns}}}"):
                 node.tag = f"{{{NAMESPACE}}}" + safety.local_name(node.tag)
-        etree.cleanup_namespaces(scheduled)
+        root = etree.Element(scheduled.tag, attrib=cast(Any, scheduled.attrib), nsmap=cast(Any, {None: NAMESPACE}))
+        root.extend(list(scheduled))
+        etree.cleanup_namespaces(root)
+        scheduled = root
 
     def q(name: str) -> str:
         return f"{{{NAMESPACE}}}{name}"
