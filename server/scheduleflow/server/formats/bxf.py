@@ -472,7 +472,8 @@ class _Reader:
         kept = _reduced_copy(unit)
         for node in (kept, *kept.iter(self.q("ScheduleElements"), self.q("EventData"))):
             # The action was this message's (an update); the event it leaves is plain.
-            node.attrib.pop("action", None)
+            if "action" in node.attrib:
+                del node.attrib["action"]
         # What export would write from this copy: the modelled fields (times,
         # ids, title, house number) come from the event, so the copy keeps only
         # the rest, and a re-import of the export keeps the same text.
