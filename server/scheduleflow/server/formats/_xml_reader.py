@@ -13,7 +13,11 @@ Rules:
    cleared and its earlier siblings unlinked, each checked on the way out by
    ``check_sibling`` (the format's verdict on stray elements and text), so
    memory follows the events kept, not the tree.
-4. ``fail`` makes the ``InvalidInput``: a line, and the column of a tag or
+4. No element has more than ``limits.max_attributes`` attributes: the root
+   is counted when it opens, every reported child with its subtree when it
+   closes, before the format reads any of them (lxml's attribute access
+   walks the list: unbounded, it is quadratic).
+5. ``fail`` makes the ``InvalidInput``: a line, and the column of a tag or
    attribute found on demand (``LineIndex``), since columns cost a scan.
 """
 
@@ -23,7 +27,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.errors import InvalidInput, quote
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import Collector
 from scheduleflow.server.formats.limits import Limits
@@ -76,6 +80,7 @@ class ElementReader:
                     depth += 1
                     if depth == 1:
                         root = el
+                        self.check_attributes(el)
                         self.on_root_start(el)
                     elif depth > 2:
                         name = safety.local_name(el.tag)
@@ -92,10 +97,23 @@ class ElementReader:
                 if parent is not None and parent is not root:
                     # Inside an element the filter does not report, e.g. <group>.
                     self.check_sibling(parent)
+                for node in el.iter(etree.Element):
+                    self.check_attributes(node)
                 self.on_element(el)
                 self.release(el)
         except etree.XMLSyntaxError as exc:
             raise safety.syntax_error(exc, self.limits) from None
+
+    def check_attributes(self, el: etree._Element) -> None:
+        """Refuse an element with more attributes than the limit (rule 4); counting is linear."""
+        most = self.limits.max_attributes
+        if len(el.attrib) > most:
+            name = safety.local_name(el.tag)
+            raise self.fail(
+                f"<{quote(name)}> has {len(el.attrib)} attributes; at most {most} are allowed",
+                safety.line_of(el),
+                name,
+            )
 
     def release(self, el: etree._Element) -> None:
         """Forget what has been read so the tree never grows (rule 3)."""
