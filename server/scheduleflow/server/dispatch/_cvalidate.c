@@ -35,6 +35,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The proto fields this file reads (requests) and writes (responses), and
+ * the EventKind values it accepts, as the descriptors spell them: native.py
+ * compares every line with the live descriptors at import and turns the fast
+ * path off, with an ERROR, on any difference (tests/unit/dispatch/
+ * test_native_guard.py fails then). Fields not listed need no line: the
+ * reader declines every field number it does not know. Change this only
+ * together with the code that reads or writes the field; the ERROR prints the
+ * protos' line for each difference. */
+static const char PROTO_FINGERPRINT[] =
+    "scheduleflow.v1.ValidateRequest.events = 1 message scheduleflow.v1.EventList\n"
+    "scheduleflow.v1.ValidateRequest.channel_id = 4 string\n"
+    "scheduleflow.v1.ValidateRequest.time_zone = 5 string\n"
+    "scheduleflow.v1.ValidateRequest.window = 6 message scheduleflow.v1.TimeWindow\n"
+    "scheduleflow.v1.ValidateRequest.rules = 7 message scheduleflow.v1.ValidationRules\n"
+    "scheduleflow.v1.ValidateRequest.return_events = 8 bool\n"
+    "scheduleflow.v1.EventList.events = 1 repeated message scheduleflow.v1.Event\n"
+    "scheduleflow.v1.Event.id = 1 string\n"
+    "scheduleflow.v1.Event.start_time = 2 message google.protobuf.Timestamp\n"
+    "scheduleflow.v1.Event.duration = 3 message google.protobuf.Duration\n"
+    "scheduleflow.v1.Event.asset_id = 4 string\n"
+    "scheduleflow.v1.Event.title = 5 string\n"
+    "scheduleflow.v1.Event.kind = 6 enum scheduleflow.v1.EventKind\n"
+    "scheduleflow.v1.Event.fixed_start = 7 bool\n"
+    "scheduleflow.v1.Event.metadata = 8 repeated message scheduleflow.v1.Event.MetadataEntry\n"
+    "scheduleflow.v1.Event.MetadataEntry.key = 1 string\n"
+    "scheduleflow.v1.Event.MetadataEntry.value = 2 string\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_UNSPECIFIED = 0\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_PROGRAM = 1\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_COMMERCIAL = 2\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_PROMO = 3\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_FILLER = 4\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_LIVE = 5\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_MUSIC = 6\n"
+    "scheduleflow.v1.EventKind.EVENT_KIND_JINGLE = 7\n"
+    "scheduleflow.v1.TimeWindow.start_time = 1 message google.protobuf.Timestamp\n"
+    "scheduleflow.v1.TimeWindow.end_time = 2 message google.protobuf.Timestamp\n"
+    "scheduleflow.v1.ValidationRules.gap_threshold = 1 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationRules.asset_cooldown = 2 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationRules.artist_separation = 3 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationRules.category_separation = 4 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationRules.max_findings = 5 int32\n"
+    "scheduleflow.v1.ValidationRules.ignore_gaps = 6 bool\n"
+    "google.protobuf.Timestamp.seconds = 1 int64\n"
+    "google.protobuf.Timestamp.nanos = 2 int32\n"
+    "google.protobuf.Duration.seconds = 1 int64\n"
+    "google.protobuf.Duration.nanos = 2 int32\n"
+    "scheduleflow.v1.ValidateResponse.valid = 1 bool\n"
+    "scheduleflow.v1.ValidateResponse.summary = 3 message scheduleflow.v1.ValidationSummary\n"
+    "scheduleflow.v1.ValidationSummary.event_count = 1 int64\n"
+    "scheduleflow.v1.ValidationSummary.span = 5 message scheduleflow.v1.TimeWindow\n"
+    "scheduleflow.v1.ValidationSummary.gap_total = 6 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationSummary.overlap_total = 7 message google.protobuf.Duration\n"
+    "scheduleflow.v1.ValidationSummary.unique_items = 8 repeated message scheduleflow.v1.ItemCount\n"
+    "scheduleflow.v1.ItemCount.asset_id = 1 string\n"
+    "scheduleflow.v1.ItemCount.count = 2 int64\n";
+
 /* Limits from core/model.py, set once by set_limits() at import. */
 static int64_t MIN_S, MAX_S, MAX_SPAN_S, MIN_US, MAX_US, MAX_SPAN_US;
 static int limits_set = 0;
@@ -709,7 +765,7 @@ done:
 
 /* -- the module ---------------------------------------------------------------- */
 
-static PyObject *validate_clean(PyObject *self, PyObject *arg) {
+static PyObject *validate_clean(PyObject *Py_UNUSED(self), PyObject *arg) {
     Py_buffer view;
     if (!limits_set) {
         PyErr_SetString(PyExc_RuntimeError, "_cvalidate.set_limits() was not called");
@@ -721,7 +777,7 @@ static PyObject *validate_clean(PyObject *self, PyObject *arg) {
     return result;
 }
 
-static PyObject *set_limits(PyObject *self, PyObject *args) {
+static PyObject *set_limits(PyObject *Py_UNUSED(self), PyObject *args) {
     long long min_us, max_us, max_span_us;
     if (!PyArg_ParseTuple(args, "LLL", &min_us, &max_us, &max_span_us)) return NULL;
     /* Bounds under which no sum or product below can overflow an int64. */
@@ -755,4 +811,11 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__cvalidate(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__cvalidate(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddStringConstant(m, "PROTO_FINGERPRINT", PROTO_FINGERPRINT) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
