@@ -24,7 +24,6 @@ import pkgutil
 import re
 import select
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.rpc.service import SERVICE_NAME
 from tests.serverproc import start_server
+from tests.tools import need
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -266,8 +266,8 @@ def test_the_image_command_line_serves_passes_its_healthcheck_and_drains_on_sigt
 ) -> None:
     runtime = stages[-1]
     argv = json.loads(runtime.last("ENTRYPOINT")) + (json.loads(runtime.last("CMD")) if runtime.all("CMD") else [])
-    if argv[:2] == ["tini", "--"] and shutil.which("tini") is None:
-        argv = argv[2:]
+    if argv[:2] == ["tini", "--"]:
+        argv[0] = need("tini")
     server_script = _venv_bin() / "scheduleflow-server"
     assert server_script.exists(), f"{server_script}: the project is not installed in this environment"
     argv[argv.index("scheduleflow-server")] = str(server_script)
@@ -626,8 +626,7 @@ def test_the_manifests_validate_against_the_kubernetes_schemas(version: str) -> 
 
 
 def test_kustomize_renders_the_manifests() -> None:
-    kubectl = shutil.which("kubectl")
-    assert kubectl is not None, "kubectl is missing: scripts/test installs it (Debian package kubectl)"
+    kubectl = need("kubectl")
     rendered = subprocess.run([kubectl, "kustomize", str(K8S)], capture_output=True, text=True, timeout=60, check=False)
     assert rendered.returncode == 0, rendered.stderr
     docs = [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
