@@ -11,7 +11,8 @@ For each method of the service descriptor, hypothesis sends
 (c) near-valid requests: a request the server accepts with a few fields
     overwritten by such random values, to get past the first check.
 
-150 examples each, derandomized (the same examples every run); set
+150 examples each under HYPOTHESIS_PROFILE=ci (.ci/run), 30 by default
+(tests/profiles.py), derandomized (the same examples every run); set
 SCHEDULEFLOW_FUZZ_RANDOM=1 to explore. The minimal requests the fuzz found
 answered with INTERNAL/UNKNOWN are kept as plain regression cases (MALFORMED).
 
@@ -45,11 +46,16 @@ from scheduleflow.client import Client
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 from scheduleflow.v1 import service_pb2_grpc
+from tests.profiles import examples
 from tests.serverproc import ServerProcess, start_server
+
+# One worker runs this module, in order (pytest-xdist --dist loadgroup): its
+# server starts once, and the last test reads what the fuzz before it left.
+pytestmark = pytest.mark.xdist_group("fuzz")
 
 SERVICE = spb.DESCRIPTOR.services_by_name["ScheduleFlowService"]
 METHODS = list(SERVICE.methods)
-EXAMPLES = 150
+EXAMPLES = examples(150)
 MAX_DEPTH = 2
 CALL_TIMEOUT = 30.0
 #: A stream that has nothing to send yet (e.g. resuming from a revision not

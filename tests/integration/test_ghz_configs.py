@@ -21,6 +21,9 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tests.serverproc import ServerProcess, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("ghz_configs")
+
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted((REPO / "deploy" / "ghz").glob("*.json"))
 

@@ -2,15 +2,14 @@
 reaches the watchers on the other, in order; a restarted replica resumes a
 watcher exactly; dropped database connections recover by themselves.
 
-PostgreSQL runs on 127.0.0.1:5432 (scripts/test starts it when it is down);
-each test module gets its own database, dropped afterwards.
+PostgreSQL is the session's throwaway cluster (``postgres_url``, see
+tests/pgcluster.py); this module gets a database of its own in it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,15 +20,16 @@ import pytest
 from scheduleflow.client import AsyncClient
 from tests.serverproc import ServerProcess, launch, start_server
 
-ADMIN_URL = os.environ.get("SCHEDULEFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("replicas")
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
+def database(postgres_url: str) -> Iterator[str]:
     name = f"sf_replicas_{uuid.uuid4().hex[:10]}"
 
     async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(ADMIN_URL)
+        conn = await asyncpg.connect(postgres_url)
         try:
             await conn.execute(sql)
         finally:
@@ -37,7 +37,7 @@ def database() -> Iterator[str]:
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -113,7 +113,7 @@ async def test_a_watcher_resumes_exactly_after_its_replica_restarts(
 
 
 async def test_dropped_database_connections_recover_and_lose_no_acknowledged_write(
-    replicas: list[ServerProcess], database: str
+    replicas: list[ServerProcess], database: str, postgres_url: str
 ) -> None:
     a, b = replicas
     name = database.rsplit("/", 1)[1]
@@ -123,7 +123,7 @@ async def test_dropped_database_connections_recover_and_lose_no_acknowledged_wri
         await anext(stream)
         # Cut every connection the replicas hold (pools and listeners), as a
         # database restart would.
-        admin = await asyncpg.connect(ADMIN_URL)
+        admin = await asyncpg.connect(postgres_url)
         try:
             cut = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1", name

@@ -31,6 +31,9 @@ from scheduleflow.client import Client, PermissionDenied, ScheduleFlowError, Una
 from scheduleflow.client._playlist import load_playlist
 from tests.serverproc import ServerProcess, launch, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("security")
+
 WRITE_TOKEN = "w-" + uuid.uuid4().hex
 READ_TOKEN = "r-" + uuid.uuid4().hex
 DAY = (dt.datetime(2025, 11, 22, tzinfo=dt.UTC), dt.datetime(2025, 11, 23, tzinfo=dt.UTC))
@@ -250,6 +253,8 @@ def test_no_token_is_unauthenticated_and_says_what_to_send(tls_server: ServerPro
 @pytest.mark.parametrize(
     "header",
     [f"Basic {READ_TOKEN}", "Bearer", "Bearer ", f"Bearer {READ_TOKEN} extra", f"bearer x{READ_TOKEN}", READ_TOKEN],
+    # Ids without the random token: parallel workers (pytest-xdist) must collect the same names.
+    ids=["basic", "bearer-alone", "bearer-space", "extra-word", "lowercase-unknown", "no-scheme"],
 )
 def test_a_malformed_header_or_unknown_token_is_unauthenticated(
     tls_server: ServerProcess, pki: Pki, header: str

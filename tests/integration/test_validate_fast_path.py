@@ -19,6 +19,9 @@ from scheduleflow.server.dispatch import native
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.serverproc import ServerProcess, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("validate_fast_path")
+
 T0 = datetime(2025, 11, 22, 6, tzinfo=UTC)
 
 

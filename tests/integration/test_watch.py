@@ -18,6 +18,9 @@ from scheduleflow.v1 import service_pb2 as spb
 from scheduleflow.v1 import service_pb2_grpc
 from tests.serverproc import ServerProcess, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("watch")
+
 HOUR = 3600
 
 

@@ -15,6 +15,9 @@ from scheduleflow.client._resume import ResumePoint
 from scheduleflow.v1 import service_pb2 as spb
 from tests.serverproc import ServerProcess, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("watch_resume")
+
 BASE = 1_763_769_600
 
 

@@ -22,6 +22,9 @@ from scheduleflow.client.errors import FailedPrecondition, InvalidArgument, NotF
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.serverproc import ServerProcess, start_server
 
+# One worker runs this module: its module-scoped server starts once (pytest-xdist --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("worker_store")
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:

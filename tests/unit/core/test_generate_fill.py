@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduleflow.server.core.generate_fill import plan_fill, reachable
+from tests.profiles import examples
 
 
 def _best(regular: list[int], filler: list[int], cap: int, prefer_regular: bool) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def _best(regular: list[int], filler: list[int], cap: int, prefer_regular: bool)
     return best
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(st.integers(1, 40), max_size=7),
     st.lists(st.integers(1, 25), max_size=3),

@@ -28,11 +28,12 @@ from scheduleflow.server.core.playlist import (
     PlaylistItem,
     ScheduleRules,
 )
+from tests.profiles import examples
 
 S = 1_000_000
 T0 = 1_743_292_800 * S  # 2025-03-30T00:00:00Z: the spring change in Europe
 ZONES = ["UTC", "Europe/London", "America/New_York", "Australia/Lord_Howe"]
-SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(70), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from scheduleflow.server.core.model import Event, EventKind
 from scheduleflow.server.core.table import EventTable, Picked
+from tests.profiles import examples
 
 SHARED = {"artist": "A", "category": "music"}
 
@@ -23,7 +24,7 @@ events = st.builds(
 )
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(st.lists(events, max_size=2500))
 def test_a_table_gives_back_every_event_as_given(given_events: list[Event]) -> None:
     table = EventTable(given_events)

@@ -19,13 +19,14 @@ from scheduleflow.server.core.timeparse import (
     parse_instant,
     zone,
 )
+from tests.profiles import examples
 from tests.unit.core._core_helpers import DAY, EPOCH, HOUR, MINUTE, SECOND, utc_us
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
 LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
 
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- RFC 3339 ----------------------------------------------------------------
@@ -504,7 +505,7 @@ def test_any_instant_written_at_any_fixed_offset_is_read_back(
 _LOCAL_ZONES = st.sampled_from([LONDON, NEW_YORK, LORD_HOWE, ZoneInfo("Asia/Kathmandu"), ZoneInfo("America/St_Johns")])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.one_of(
         # Anywhere in the calendar (local mean time included)...

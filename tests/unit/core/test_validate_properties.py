@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 
 from scheduleflow.server.core.model import FindingCode, Location, Window
 from scheduleflow.server.core.validate import InputEvent, Rules, validate
+from tests.profiles import examples
 from tests.unit.core._core_helpers import MINUTE, utc_us
 
 T0 = utc_us(2025, 11, 22)
-PROPERTY = settings(max_examples=120, deadline=None)
+PROPERTY = settings(max_examples=examples(120), deadline=None)
 
 
 @dataclass(frozen=True)

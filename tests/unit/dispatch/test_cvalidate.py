@@ -36,6 +36,7 @@ from scheduleflow.server.dispatch.jobs import validate_general
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 from tests.payloads import validate_request
+from tests.profiles import examples
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -50,8 +51,8 @@ END_LIMIT = MAX_INSTANT_US // SECOND * SECOND
 NOT_BUILT = "the C extension was not built: install gcc and the Python headers, then reinstall (scripts/test does)"
 
 # Schedules of up to 60 events with text everywhere: slower to draw than the default expects.
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # -- both paths -----------------------------------------------------------------------------
@@ -495,7 +496,7 @@ MUTATIONS = [
 ]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schedule=schedules(max_events=12), data=st.data())
 def test_a_request_outside_the_fast_paths_reach_is_left_to_python(schedule: Schedule, data: st.DataObject) -> None:
     request = spb.ValidateRequest()

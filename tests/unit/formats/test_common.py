@@ -9,11 +9,12 @@ from hypothesis import strategies as st
 from scheduleflow.server.core.model import MAX_INSTANT_US, MIN_INSTANT_US
 from scheduleflow.server.core.timeparse import TimestampError, format_rfc3339, format_xmltv, parse_instant, zone
 from scheduleflow.server.formats._common import read_duration, read_instant
+from tests.profiles import examples
 
 from . import _strategies as s
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 # A day's margin: local time in a zone east of UTC on 9999-12-31 is in year
 # 10000, which format_xmltv cannot spell (datetime overflows).
 @given(us=st.integers(MIN_INSTANT_US + 86_400 * 10**6, MAX_INSTANT_US - 86_400 * 10**6), zone_name=s.zones)

@@ -15,6 +15,7 @@ from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import ChannelInfo, Event, EventKind, FindingCode
 from scheduleflow.server.core.timeparse import parse_instant
 from scheduleflow.server.formats import Format, Limits, native_json, parse_document, render_document, schema_file
+from tests.profiles import examples
 
 from . import _strategies as s
 
@@ -136,7 +137,7 @@ def test_render_refuses_text_no_format_can_read_back(text: str) -> None:
 # ---- the JSON Schema says what the parser says
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(channel=s.channels, events=st.lists(s.events, max_size=4), pretty=st.booleans())
 def test_every_rendered_document_is_valid_against_the_schema(
     channel: ChannelInfo, events: list[Event], pretty: bool

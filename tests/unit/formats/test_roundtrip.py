@@ -10,10 +10,11 @@ from lxml import etree
 from scheduleflow.server.core.model import ChannelInfo, Event, Severity
 from scheduleflow.server.formats import Format, parse_document, render_document
 from scheduleflow.server.formats.native_xml import xml_schema
+from tests.profiles import examples
 
 from . import _strategies as s
 
-_SETTINGS = settings(max_examples=60, deadline=None)
+_SETTINGS = settings(max_examples=examples(60), deadline=None)
 
 
 def _expected_channels(channel: ChannelInfo) -> tuple[ChannelInfo, ...]:
@@ -70,7 +71,7 @@ def test_xmltv_round_trip_keeps_what_xmltv_carries(
     assert not [f for f in doc.findings if f.severity is Severity.ERROR]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(channel=s.channels, events=st.lists(s.events, max_size=4))
 def test_xml_and_json_carry_the_same_schedule(channel: ChannelInfo, events: list[Event]) -> None:
     via_xml = parse_document(render_document(Format.XML, channel, events))

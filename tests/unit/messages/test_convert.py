@@ -24,9 +24,10 @@ from scheduleflow.server.core.model import (
 )
 from scheduleflow.server.messages import convert
 from scheduleflow.v1 import schedule_pb2 as pb
+from tests.profiles import examples
 from tests.unit.core._core_helpers import HOUR, MINUTE, SECOND, utc_us
 
-PROPERTY = settings(max_examples=100, deadline=None)
+PROPERTY = settings(max_examples=examples(100), deadline=None)
 
 #: Timestamp seconds of 0001-01-01T00:00:00Z and of 9999-12-31T23:59:59Z.
 MIN_SECONDS = -62_135_596_800

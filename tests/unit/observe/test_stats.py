@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduleflow.server.observe.stats import MethodStats, Stats
+from tests.profiles import examples
 
 #: The histogram's buckets grow by 4 %: an estimate may exceed the truth by that much.
 RESOLUTION = 1.04
@@ -51,7 +52,7 @@ def test_no_calls_give_zero_percentiles() -> None:
     assert MethodStats().latency.percentile(99) == 0.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.floats(1e-5, 50.0), min_size=1, max_size=300), st.floats(0.1, 100.0))
 def test_any_percentile_is_at_least_the_true_value_and_within_4_percent(latencies: list[float], p: float) -> None:
     stats = Stats()

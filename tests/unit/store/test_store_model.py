@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from scheduleflow.server.core.errors import FailedPrecondition, RevisionMismatch
 from scheduleflow.server.core.model import Event, EventKind, Window
 from scheduleflow.server.store import CommitResult, ImportMode, Store
+from tests.profiles import examples
 from tests.unit.store._store_helpers import MINUTE, T0
 
 UNIT = 10 * MINUTE
@@ -100,7 +101,7 @@ def build(event_id: str, body: Body) -> Event:
     return Event(event_id, T0 + start * UNIT, duration * UNIT, f"asset-{event_id}", title, kind, False, metadata)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(commits, min_size=1, max_size=8))
 async def test_commits_match_a_plain_model(store: Store, steps: list[Step]) -> None:
     # One fresh channel per example: the store fixture is shared by all of them.

@@ -2,9 +2,9 @@
 and the notifications that carry commits across replicas.
 
 The contract suite runs on PostgreSQL through ``conftest.STORE_FACTORIES``;
-these tests need a PostgreSQL too (``SCHEDULEFLOW_TEST_POSTGRES_URL``) and
-are skipped without one. Each works in a schema and a notification channel
-of its own, dropped at the end, so concurrent runs on one database never meet.
+these tests use the session's throwaway cluster too (``postgres_url``, see
+tests/pgcluster.py). Each works in a schema and a notification channel of its
+own, dropped at the end, so the tests of one session never meet.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import os
 import secrets
 import socket
 import time
@@ -33,18 +32,10 @@ from scheduleflow.server.store import _postgres_schema  # noqa: E402 - needs asy
 from scheduleflow.server.store.postgres import PostgresStore  # noqa: E402
 from scheduleflow.server.store.postgres_notify import CATCH_UP, decode_payload, encode_payload  # noqa: E402
 
-URL = os.environ.get("SCHEDULEFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+#: For the tests that need no database: only the form of the address matters.
+_NOWHERE = "postgresql://postgres@127.0.0.1:1/postgres"
 ALL = ImportMode.REPLACE_ALL
 MERGE = ImportMode.MERGE
-
-
-def _listens(url: str) -> bool:
-    address = urlsplit(url)
-    try:
-        socket.create_connection((address.hostname or "localhost", address.port or 5432), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def _with_port(url: str, port: int) -> str:
@@ -54,21 +45,18 @@ def _with_port(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
 
 
-needs_postgres = pytest.mark.skipif(not _listens(URL), reason=f"no PostgreSQL at {URL}")
-
-
 @contextlib.asynccontextmanager
-async def _admin() -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(URL)
+async def _admin(url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(url)
     try:
         yield conn
     finally:
         await conn.close()
 
 
-async def _terminate(application_name: str) -> int:
+async def _terminate(url: str, application_name: str) -> int:
     """Kill every backend of ``application_name``, as a database restart would."""
-    async with _admin() as conn:
+    async with _admin(url) as conn:
         killed: int = await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
             " WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()",
@@ -84,13 +72,13 @@ def name() -> str:
 
 
 @pytest.fixture
-async def schema(name: str) -> AsyncIterator[str]:
+async def schema(name: str, postgres_url: str) -> AsyncIterator[str]:
     yield name
-    async with _admin() as conn:
+    async with _admin(postgres_url) as conn:
         await conn.execute(f"DROP SCHEMA IF EXISTS {_postgres_schema.quote_ident(name)} CASCADE")
 
 
-def _store(schema: str, url: str = URL, **options: object) -> PostgresStore:
+def _store(url: str, schema: str, **options: object) -> PostgresStore:
     options.setdefault("max_size", 3)
     options.setdefault("application_name", schema)
     options.setdefault("notify_channel", schema)
@@ -124,30 +112,29 @@ async def test_an_unreachable_database_is_unavailable() -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    store = PostgresStore(_with_port(URL, port), connect_timeout_s=1)
+    store = PostgresStore(_with_port(_NOWHERE, port), connect_timeout_s=1)
 
     with pytest.raises(Unavailable):
         await store.open()
     with pytest.raises(Unavailable):
         await store.ping()
     with pytest.raises(Unavailable):
-        async with PostgresChangeListener(_with_port(URL, port), connect_timeout_s=1):
+        async with PostgresChangeListener(_with_port(_NOWHERE, port), connect_timeout_s=1):
             pass
 
 
 def test_schema_names_are_checked() -> None:
     with pytest.raises(ValueError, match="63 bytes"):
-        PostgresStore(URL, schema="s" * 64)
+        PostgresStore(_NOWHERE, schema="s" * 64)
     with pytest.raises(ValueError, match="min_size"):
-        PostgresStore(URL, min_size=5, max_size=2)
+        PostgresStore(_NOWHERE, min_size=5, max_size=2)
 
 
 # -- the schema ------------------------------------------------------------------------
 
 
-@needs_postgres
-async def test_replicas_starting_together_migrate_once(schema: str) -> None:
-    stores = [_store(schema, max_size=1) for _ in range(4)]
+async def test_replicas_starting_together_migrate_once(schema: str, postgres_url: str) -> None:
+    stores = [_store(postgres_url, schema, max_size=1) for _ in range(4)]
     try:
         await asyncio.gather(*(store.open() for store in stores))
         await stores[0].commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
@@ -156,42 +143,39 @@ async def test_replicas_starting_together_migrate_once(schema: str) -> None:
         for store in stores:
             await store.close()
 
-    async with _admin() as conn:
+    async with _admin(postgres_url) as conn:
         await conn.execute(f"SET search_path = {_postgres_schema.quote_ident(schema)}")
         assert await _postgres_schema.schema_version(conn) == _postgres_schema.LATEST_VERSION
         assert await conn.fetchval("SELECT count(*) FROM schema_version") == 1
 
 
-@needs_postgres
-async def test_reopening_keeps_the_data_and_migrates_nothing(schema: str) -> None:
-    async with _store(schema) as store:
+async def test_reopening_keeps_the_data_and_migrates_nothing(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as store:
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
-    async with _store(schema) as store:
+    async with _store(postgres_url, schema) as store:
         channel, events = await store.read_events("ch", None)
 
     assert (channel.revision, ids(events)) == (1, ["a"])
 
 
-@needs_postgres
-async def test_a_schema_from_a_newer_server_is_refused(schema: str) -> None:
-    async with _store(schema):
+async def test_a_schema_from_a_newer_server_is_refused(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema):
         pass
-    async with _admin() as conn:
+    async with _admin(postgres_url) as conn:
         await conn.execute(
             f"UPDATE {_postgres_schema.quote_ident(schema)}.schema_version SET version = $1",
             _postgres_schema.LATEST_VERSION + 1,
         )
 
-    store = _store(schema)
+    store = _store(postgres_url, schema)
     with pytest.raises(FailedPrecondition, match="newer than this server"):
         await store.open()
     with pytest.raises(Unavailable):
         await store.ping()
 
 
-@needs_postgres
-async def test_connections_use_the_schema_and_a_byte_order_collation(schema: str) -> None:
-    async with _store(schema) as store:
+async def test_connections_use_the_schema_and_a_byte_order_collation(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as store:
         # "B" < "a" < "b" < "é" in code point order; a locale would interleave cases.
         for channel_id in ["é", "b", "a", "B"]:
             await store.upsert_channel(ChannelInfo(channel_id))
@@ -210,9 +194,8 @@ async def test_connections_use_the_schema_and_a_byte_order_collation(schema: str
 # -- transactions and locks --------------------------------------------------------------
 
 
-@needs_postgres
-async def test_two_replicas_on_one_channel_take_turns(schema: str) -> None:
-    async with _store(schema) as one, _store(schema) as two:
+async def test_two_replicas_on_one_channel_take_turns(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as one, _store(postgres_url, schema) as two:
         results = await asyncio.gather(
             *(
                 (one if i % 2 else two).commit_events("ch", [ev(f"e{i}", i * 30)], mode=MERGE, window=None)
@@ -227,9 +210,8 @@ async def test_two_replicas_on_one_channel_take_turns(schema: str) -> None:
     assert [r.revision for r in records] == list(range(1, 13))
 
 
-@needs_postgres
-async def test_replicas_creating_one_channel_at_once_get_one_channel(schema: str) -> None:
-    async with _store(schema) as one, _store(schema) as two:
+async def test_replicas_creating_one_channel_at_once_get_one_channel(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as one, _store(postgres_url, schema) as two:
         await asyncio.gather(
             one.upsert_channel(ChannelInfo("ch", "One")),
             two.upsert_channel(ChannelInfo("ch", "Two")),
@@ -243,24 +225,22 @@ async def test_replicas_creating_one_channel_at_once_get_one_channel(schema: str
     assert channel.display_name in ("One", "Two")
 
 
-@needs_postgres
-async def test_a_rolled_back_commit_leaves_no_trace_of_the_channel(schema: str) -> None:
-    async with _store(schema) as store:
+async def test_a_rolled_back_commit_leaves_no_trace_of_the_channel(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as store:
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None, dry_run=True)
         with pytest.raises(InvalidInput):
             await store.commit_events("ch", [ev("a\x00", 0)], mode=ALL, window=None)
         with pytest.raises(NotFound):
             await store.changes_since("ch", 0)
 
-    async with _admin() as conn:
+    async with _admin(postgres_url) as conn:
         assert await conn.fetchval(f"SELECT count(*) FROM {_postgres_schema.quote_ident(schema)}.channels") == 0
 
 
-@needs_postgres
-async def test_a_channel_locked_too_long_is_unavailable(schema: str) -> None:
-    async with _store(schema, lock_timeout_s=0.2) as store:
+async def test_a_channel_locked_too_long_is_unavailable(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema, lock_timeout_s=0.2) as store:
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
-        async with _admin() as conn, conn.transaction():
+        async with _admin(postgres_url) as conn, conn.transaction():
             await conn.execute(
                 f"SELECT 1 FROM {_postgres_schema.quote_ident(schema)}.channels WHERE id = 'ch' FOR UPDATE"
             )
@@ -272,9 +252,8 @@ async def test_a_channel_locked_too_long_is_unavailable(schema: str) -> None:
         assert ids((await store.read_events("ch", None))[1]) == ["a"]
 
 
-@needs_postgres
-async def test_text_postgresql_cannot_hold_is_invalid_input(schema: str) -> None:
-    async with _store(schema) as store:
+async def test_text_postgresql_cannot_hold_is_invalid_input(schema: str, postgres_url: str) -> None:
+    async with _store(postgres_url, schema) as store:
         with pytest.raises(InvalidInput) as bad_title:
             await store.commit_events("ch", [ev("a", 0), ev("b", 30, title="x\x00y")], mode=ALL, window=None)
         with pytest.raises(InvalidInput) as bad_channel:
@@ -284,10 +263,9 @@ async def test_text_postgresql_cannot_hold_is_invalid_input(schema: str) -> None
     assert bad_channel.value.violations[0].where.field == "channel_id"
 
 
-@needs_postgres
-async def test_idempotency_keys_are_forgotten_after_their_ttl(schema: str) -> None:
+async def test_idempotency_keys_are_forgotten_after_their_ttl(schema: str, postgres_url: str) -> None:
     now = [1_000_000_000]
-    async with _store(schema, idempotency_ttl_s=60, clock=lambda: now[0]) as store:
+    async with _store(postgres_url, schema, idempotency_ttl_s=60, clock=lambda: now[0]) as store:
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None, idempotency_key="k", fingerprint="f")
         now[0] += 59_000_000
         replay = await store.commit_events("ch", [], mode=ALL, window=None, idempotency_key="k", fingerprint="f")
@@ -298,8 +276,7 @@ async def test_idempotency_keys_are_forgotten_after_their_ttl(schema: str) -> No
     assert (fresh.replayed, fresh.removed) == (False, 1)
 
 
-@needs_postgres
-async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str) -> None:
+async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str, postgres_url: str) -> None:
     events = [Event(f"e{i}", at(i), MINUTE) for i in range(50_000)]
     ticks = 0
 
@@ -309,7 +286,7 @@ async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str) -> 
             await asyncio.sleep(0.005)
             ticks += 1
 
-    async with _store(schema) as store:
+    async with _store(postgres_url, schema) as store:
         ticker = asyncio.create_task(tick())
         try:
             await store.commit_events("ch", events, mode=ALL, window=None)
@@ -323,35 +300,33 @@ async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str) -> 
 # -- outages ------------------------------------------------------------------------------
 
 
-@needs_postgres
-async def test_a_restarted_database_loses_no_acknowledged_commit(schema: str) -> None:
+async def test_a_restarted_database_loses_no_acknowledged_commit(schema: str, postgres_url: str) -> None:
     acknowledged: list[str] = []
-    async with _store(schema) as store:
+    async with _store(postgres_url, schema) as store:
         for i in range(6):
             if i in (2, 4):
-                assert await _terminate(schema) >= 1  # every pooled backend, as a restart would
+                assert await _terminate(postgres_url, schema) >= 1  # every pooled backend, as a restart would
             # The port allows Unavailable once per outage; this adapter runs a
             # call whose connection died before COMMIT again on a fresh one,
             # and the database is back at once here, so every call succeeds.
             await store.commit_events("ch", [ev(f"e{i}", i * 30)], mode=MERGE, window=None)
             acknowledged.append(f"e{i}")
-        await _terminate(schema)
+        await _terminate(postgres_url, schema)
         await store.ping()
-        await _terminate(schema)
+        await _terminate(postgres_url, schema)
         channel, events = await store.read_events("ch", None)
 
     assert ids(events) == acknowledged
     assert channel.revision == channel.event_count == 6
 
 
-@needs_postgres
-async def test_a_commit_cut_off_midway_is_all_or_nothing(schema: str) -> None:
+async def test_a_commit_cut_off_midway_is_all_or_nothing(schema: str, postgres_url: str) -> None:
     count = 30_000
     events = [Event(f"e{i:06d}", at(i), MINUTE, title="x" * 40) for i in range(count)]
-    async with _store(schema) as store:
+    async with _store(postgres_url, schema) as store:
         await store.commit_events("ch", [ev("first", -10, 5)], mode=ALL, window=None)
         commit = asyncio.ensure_future(store.commit_events("ch", events, mode=ALL, window=None))
-        async with _admin() as conn:
+        async with _admin(postgres_url) as conn:
             deadline = time.monotonic() + 10
             while not commit.done() and time.monotonic() < deadline:
                 busy = await conn.fetchval(
@@ -360,7 +335,7 @@ async def test_a_commit_cut_off_midway_is_all_or_nothing(schema: str) -> None:
                     schema,
                 )
                 if busy:
-                    await _terminate(schema)
+                    await _terminate(postgres_url, schema)
                     break
                 await asyncio.sleep(0.002)
         with contextlib.suppress(Unavailable):  # the port allows it; this adapter retries
@@ -394,10 +369,13 @@ class _Proxy:
         if self._server is not None:
             self._server.close()
             self._server = None
-        for writer in list(self._writers):
+        writers = list(self._writers)
+        for writer in writers:
             writer.transport.abort()
         self._writers.clear()
-        await asyncio.sleep(0.05)  # let the aborts reach both ends
+        for writer in writers:  # the aborts have reached both ends
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
     async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
@@ -418,12 +396,13 @@ class _Proxy:
         self._writers -= {client_writer, server_writer}
 
 
-@needs_postgres
-async def test_while_the_database_is_down_calls_are_unavailable_and_recover_after(schema: str) -> None:
-    proxy = _Proxy(urlsplit(URL).port or 5432)
+async def test_while_the_database_is_down_calls_are_unavailable_and_recover_after(
+    schema: str, postgres_url: str
+) -> None:
+    proxy = _Proxy(urlsplit(postgres_url).port or 0)
     await proxy.start()
     try:
-        async with _store(schema, url=_with_port(URL, proxy.port), connect_timeout_s=1) as store:
+        async with _store(_with_port(postgres_url, proxy.port), schema, connect_timeout_s=1) as store:
             await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
 
             await proxy.stop()
@@ -443,9 +422,8 @@ async def test_while_the_database_is_down_calls_are_unavailable_and_recover_afte
         await proxy.stop()
 
 
-@needs_postgres
-async def test_a_closed_store_is_unavailable(schema: str) -> None:
-    store = _store(schema)
+async def test_a_closed_store_is_unavailable(schema: str, postgres_url: str) -> None:
+    store = _store(postgres_url, schema)
     await store.open()
     await store.ping()
     await store.close()
@@ -459,11 +437,10 @@ async def test_a_closed_store_is_unavailable(schema: str) -> None:
 # -- notifications ----------------------------------------------------------------------
 
 
-@needs_postgres
-async def test_commits_are_announced_to_listeners_in_order(schema: str) -> None:
+async def test_commits_are_announced_to_listeners_in_order(schema: str, postgres_url: str) -> None:
     async with (
-        _store(schema) as store,
-        PostgresChangeListener(URL, channel=schema, application_name=f"{schema}_l") as listener,
+        _store(postgres_url, schema) as store,
+        PostgresChangeListener(postgres_url, channel=schema, application_name=f"{schema}_l") as listener,
         contextlib.aclosing(listener.changes()) as changes,
     ):
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
@@ -479,20 +456,19 @@ async def test_commits_are_announced_to_listeners_in_order(schema: str) -> None:
     assert got == [("ch", 1), ("news:fr", 1), ("ch", 2), ("ch", 3)]
 
 
-@needs_postgres
-async def test_a_listener_reconnects_and_asks_for_a_catch_up(schema: str) -> None:
+async def test_a_listener_reconnects_and_asks_for_a_catch_up(schema: str, postgres_url: str) -> None:
     listener_name = f"{schema}_l"
     async with (
-        _store(schema) as store,
+        _store(postgres_url, schema) as store,
         PostgresChangeListener(
-            URL, channel=schema, application_name=listener_name, min_backoff_s=0.01, ping_interval_s=1
+            postgres_url, channel=schema, application_name=listener_name, min_backoff_s=0.01, ping_interval_s=1
         ) as listener,
         contextlib.aclosing(listener.changes()) as changes,
     ):
         await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
         assert await asyncio.wait_for(anext(changes), 5) == ("ch", 1)
 
-        assert await _terminate(listener_name) == 1
+        assert await _terminate(postgres_url, listener_name) == 1
         assert await asyncio.wait_for(anext(changes), 10) == CATCH_UP
         # The consumer catches up from the log; later commits arrive as before.
         await store.commit_events("ch", [ev("b", 0)], mode=ALL, window=None)
@@ -501,9 +477,10 @@ async def test_a_listener_reconnects_and_asks_for_a_catch_up(schema: str) -> Non
     assert listener.reconnects == 1
 
 
-@needs_postgres
-async def test_a_listener_keeps_trying_until_the_database_answers(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    listener = PostgresChangeListener(URL, channel=name, application_name=name, min_backoff_s=0.01)
+async def test_a_listener_keeps_trying_until_the_database_answers(
+    monkeypatch: pytest.MonkeyPatch, name: str, postgres_url: str
+) -> None:
+    listener = PostgresChangeListener(postgres_url, channel=name, application_name=name, min_backoff_s=0.01)
     async with listener:
         real_connect = listener._connect
         attempts = 0
@@ -517,16 +494,15 @@ async def test_a_listener_keeps_trying_until_the_database_answers(monkeypatch: p
 
         monkeypatch.setattr(listener, "_connect", flaky_connect)
         async with contextlib.aclosing(listener.changes()) as changes:
-            await _terminate(name)
+            await _terminate(postgres_url, name)
             assert await asyncio.wait_for(anext(changes), 10) == CATCH_UP
 
     assert attempts == 3
 
 
-@needs_postgres
-async def test_a_listener_that_falls_behind_is_told_to_catch_up(name: str) -> None:
-    async with PostgresChangeListener(URL, channel=name, application_name=name, max_pending=3) as listener:
-        async with _admin() as conn:
+async def test_a_listener_that_falls_behind_is_told_to_catch_up(name: str, postgres_url: str) -> None:
+    async with PostgresChangeListener(postgres_url, channel=name, application_name=name, max_pending=3) as listener:
+        async with _admin(postgres_url) as conn:
             for revision in range(1, 6):
                 await conn.execute("SELECT pg_notify($1, $2)", name, f"ch:{revision}")
         async with contextlib.aclosing(listener.changes()) as changes:
