@@ -3,8 +3,10 @@
 Every drill is a coroutine ``drill_*(tmp, **scale)`` that starts its own
 server, does the damage, asserts what the clients saw (never a wall-clock
 threshold beyond generous timeouts) and returns the figures it measured. The
-tests below run them at CI scale and print the figures (``pytest -s``);
-``bench/drills.py`` runs the same drills at a larger scale and prints a table.
+tests below run them at CI scale, assert the verdict their figures carry and
+print them (``pytest -s``); ``bench/drills.py`` runs the same drills at a
+larger scale and prints a table. They take a minute together: marked ``slow``,
+they run in ``.ci/run`` (and ``scripts/test --slow``), not by default.
 
 1. kill -9 of pool workers under load: only the running calls fail, UNAVAILABLE
    and retryable; the pool is whole again.
@@ -45,6 +47,8 @@ from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 from scheduleflow.v1 import service_pb2_grpc
 from tests.serverproc import launch, start_server
+
+pytestmark = pytest.mark.slow
 
 SERVICE = "/scheduleflow.v1.ScheduleFlowService"
 MIB = 1 << 20
@@ -269,7 +273,12 @@ async def drill_worker_kill_under_load(
 
 
 async def test_killing_busy_workers_under_load_fails_only_their_calls_retryably(tmp_path: Path) -> None:
-    report("drill 1: kill -9 of pool workers under load", await drill_worker_kill_under_load(tmp_path))
+    figures = await drill_worker_kill_under_load(tmp_path)
+    report("drill 1: kill -9 of pool workers under load", figures)
+    kills = figures["kills"]
+    assert figures["client codes"] == {"OK": figures["calls"] - kills, "UNAVAILABLE": kills}, figures
+    assert figures["retries OK"] == kills, figures
+    assert figures["worker_restarts"] == kills, figures
 
 
 # -- drill 2: SIGTERM while imports and watchers run -----------------------------
@@ -499,7 +508,15 @@ async def _resume(stub: Stub, watcher: Watcher, final: int) -> list[int]:
 
 
 async def test_sigterm_during_writes_loses_no_acknowledged_import_and_ends_streams(tmp_path: Path) -> None:
-    report("drill 2: SIGTERM under load with writes", await drill_sigterm_under_writes(tmp_path))
+    figures = await drill_sigterm_under_writes(tmp_path)
+    report("drill 2: SIGTERM under load with writes", figures)
+    assert figures["exit code"] == 0, figures
+    assert set(figures["writers' errors"]) == {"UNAVAILABLE"}, figures
+    assert set(figures["watchers ended with"]) == {"UNAVAILABLE"}, figures
+    assert set(figures[next(k for k in figures if k.startswith("burst of"))]) <= {"OK", "UNAVAILABLE"}, figures
+    acknowledged_before, acknowledged = map(int, figures["acknowledged before SIGTERM / in all"].split(" / "))
+    assert 0 < acknowledged_before <= acknowledged, figures
+    assert figures["acknowledged imports replayed after restart"] > 0, figures
 
 
 # -- drill 3: hundreds of streams that never read --------------------------------
@@ -601,7 +618,12 @@ async def _until_resync(call: Any, newest: int, changes: int) -> int:
 
 
 async def test_streams_that_never_read_do_not_slow_others_or_grow_memory(tmp_path: Path) -> None:
-    report("drill 3: streams that never read", await drill_idle_streams(tmp_path))
+    figures = await drill_idle_streams(tmp_path)
+    report("drill 3: streams that never read", figures)
+    changes = next(v for k, v in figures.items() if k.startswith("changes (each"))
+    assert figures["reading watcher got"] == f"{changes}/{changes} changes in order", figures
+    assert figures["changes an idle stream had buffered before its resync (max)"] < changes, figures
+    assert figures["side calls OK during the changes"] > 0, figures
 
 
 # -- drill 4: 10,000 concurrent calls from one process -----------------------------
@@ -626,6 +648,7 @@ async def drill_call_flood(
             results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(calls))), 300)
             flood_s = time.monotonic() - started
             codes = Counter(code_of(r) for r in results)
+            at_limit = sum(isinstance(r, grpc.aio.AioRpcError) and "its limit" in (r.details() or "") for r in results)
             assert set(codes) <= {"OK", "RESOURCE_EXHAUSTED"}, codes
             assert codes["OK"] > 0, codes
             assert all(r.summary.event_count == 5 for r in results if isinstance(r, spb.ValidateResponse))
@@ -642,6 +665,7 @@ async def drill_call_flood(
         "calls": calls,
         "server flags": " ".join(server_args) or "(defaults)",
         "codes": dict(codes),
+        "shed at --max-concurrent-rpcs": at_limit,
         "duration (s)": round(flood_s, 2),
         "calls/s": round(calls / flood_s),
         "server RSS after (MiB)": round(rss / MIB, 1),
@@ -649,12 +673,25 @@ async def drill_call_flood(
 
 
 async def test_ten_thousand_concurrent_calls_end_ok_or_shed(tmp_path: Path) -> None:
-    report("drill 4: 10,000 concurrent calls", await drill_call_flood(tmp_path))
+    figures = await drill_call_flood(tmp_path)
+    report("drill 4: 10,000 concurrent calls", figures)
+    assert set(figures["codes"]) <= {"OK", "RESOURCE_EXHAUSTED"}, figures
+    assert sum(figures["codes"].values()) == figures["calls"], figures
+    assert figures["codes"]["OK"] > 0, figures
+
+
+OVER_THE_LIMIT = ("--max-concurrent-rpcs", "100", "--inline-max-bytes", "0", "--queue-capacity", "10000")
 
 
 async def test_ten_thousand_concurrent_calls_over_the_concurrency_limit_are_shed(tmp_path: Path) -> None:
-    figures = await drill_call_flood(tmp_path, server_args=("--max-concurrent-rpcs", "100"))
+    # Every call waits on the pool (--inline-max-bytes 0) in a queue long
+    # enough to hold them all, so calls overlap: tiny inline ones finish too
+    # fast for 100 to be in flight at once, and a short queue sheds them first.
+    figures = await drill_call_flood(tmp_path, server_args=OVER_THE_LIMIT)
     report("drill 4b: 10,000 concurrent calls, --max-concurrent-rpcs 100", figures)
+    assert figures["shed at --max-concurrent-rpcs"] > 0, f"100 at a time: some must be shed {figures}"
+    assert figures["codes"]["OK"] > 0, figures
+    assert sum(figures["codes"].values()) == figures["calls"], figures
 
 
 # -- drill 5: a request of exactly the size limit, and one byte more -------------
@@ -709,7 +746,10 @@ async def drill_size_limit(tmp: Path, *, mib: int = 1) -> dict[str, Any]:
 
 
 async def test_a_request_of_exactly_the_size_limit_passes_and_one_byte_more_is_refused(tmp_path: Path) -> None:
-    report("drill 5: the message size limit", await drill_size_limit(tmp_path))
+    figures = await drill_size_limit(tmp_path)
+    report("drill 5: the message size limit", figures)
+    assert figures["Import of exactly the limit"] == "OK, revision 1", figures
+    assert figures["one byte over"].startswith("RESOURCE_EXHAUSTED"), figures
 
 
 async def drill_response_limit(tmp: Path, *, mib: int = 1) -> dict[str, Any]:
@@ -768,7 +808,13 @@ async def drill_response_limit(tmp: Path, *, mib: int = 1) -> dict[str, Any]:
 
 
 async def test_a_response_larger_than_the_limit_is_refused_by_the_server_and_counted(tmp_path: Path) -> None:
-    report("drill 5b: responses over the message size limit", await drill_response_limit(tmp_path))
+    figures = await drill_response_limit(tmp_path)
+    report("drill 5b: responses over the message size limit", figures)
+    answers = {k: v for k, v in figures.items() if k.endswith("too big for one response")}
+    assert set(answers) == {"Export too big for one response", "Schedule too big for one response"}, figures
+    assert all(
+        v.split(":")[0] in ("INVALID_ARGUMENT", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION") for v in answers.values()
+    ), figures
 
 
 Drill = Callable[..., Awaitable[dict[str, Any]]]
@@ -788,8 +834,8 @@ DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
     "concurrent call flood": (drill_call_flood, {}, {"calls": 30_000, "connections": 8}),
     "call flood over --max-concurrent-rpcs": (
         drill_call_flood,
-        {"server_args": ("--max-concurrent-rpcs", "100")},
-        {"calls": 30_000, "connections": 8, "server_args": ("--max-concurrent-rpcs", "100")},
+        {"server_args": OVER_THE_LIMIT},
+        {"calls": 30_000, "connections": 8, "server_args": OVER_THE_LIMIT},
     ),
     "size limit edge": (drill_size_limit, {}, {"mib": 64}),
     "responses over the size limit": (drill_response_limit, {}, {}),

@@ -50,7 +50,11 @@ def test_kill_9_during_imports_loses_no_acknowledged_import_and_leaves_no_partia
         small = client.import_document("small.example", document(50, "small"), mode="replace-all")
     worker = threading.Thread(target=import_all)
     worker.start()
-    time.sleep(2.5)  # some big imports are acknowledged, one is in flight
+    # Kill once a big import is acknowledged: the next one is then in flight.
+    deadline = time.monotonic() + 120
+    while not acknowledged and not failed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert acknowledged, f"no big import was acknowledged ({failed=})"
     server.process.send_signal(signal.SIGKILL)
     server.process.wait(10)
     worker.join(60)

@@ -267,7 +267,7 @@ async def test_sigterm_drains_in_flight_calls_refuses_new_ones_and_exits_cleanly
             first = await watch.read()
             assert first.status == health_pb2.HealthCheckResponse.SERVING
             in_flight = asyncio.ensure_future(stub.Validate(big_validate(200_000), timeout=120))
-            await asyncio.sleep(0.5)
+            await _until_the_worker_is_busy(stub)  # in flight for certain when SIGTERM comes
             server.process.send_signal(signal.SIGTERM)
             change = await asyncio.wait_for(watch.read(), 10)
             assert change.status == health_pb2.HealthCheckResponse.NOT_SERVING
