@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from scheduleflow.client import Client, ScheduleFlowError
 from tests.serverproc import launch
 
@@ -29,6 +31,7 @@ def document(n: int, tag: str) -> bytes:
     return json.dumps({"scheduleflow": 1, "events": events}).encode()
 
 
+@pytest.mark.slow  # a drill: a kill -9 amid imports of 60,000 events
 def test_kill_9_during_imports_loses_no_acknowledged_import_and_leaves_no_partial_one(tmp_path: Path) -> None:
     store = tmp_path / "durable.db"
     server = launch(tmp_path, "--store", str(store))

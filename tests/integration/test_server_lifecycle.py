@@ -81,8 +81,9 @@ def details_of(err: grpc.aio.AioRpcError) -> list[object]:
     return out
 
 
-async def test_health_is_serving_for_the_server_and_the_service(lone_server: ServerProcess) -> None:
-    async with grpc.aio.insecure_channel(lone_server.address) as channel:
+# Health and reflection only read: they share the session's server (tests/integration/conftest.py).
+async def test_health_is_serving_for_the_server_and_the_service(server: ServerProcess) -> None:
+    async with grpc.aio.insecure_channel(server.address) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         for service in ("", "scheduleflow.v1.ScheduleFlowService"):
             reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
@@ -114,9 +115,9 @@ async def _reflect(
     ],
 )
 async def test_reflection_resolves_methods_services_messages_and_enum_values(
-    lone_server: ServerProcess, symbol: str
+    server: ServerProcess, symbol: str
 ) -> None:
-    async with grpc.aio.insecure_channel(lone_server.address) as channel:
+    async with grpc.aio.insecure_channel(server.address) as channel:
         reply = await _reflect(channel, reflection_pb2.ServerReflectionRequest(file_containing_symbol=symbol))
     assert reply.WhichOneof("message_response") == "file_descriptor_response", reply
     files = [
@@ -131,8 +132,8 @@ async def test_reflection_resolves_methods_services_messages_and_enum_values(
         assert "Validate" in {m.name for s in service_file.service for m in s.method}
 
 
-async def test_reflection_lists_services_under_v1alpha_and_v1(lone_server: ServerProcess) -> None:
-    async with grpc.aio.insecure_channel(lone_server.address) as channel:
+async def test_reflection_lists_services_under_v1alpha_and_v1(server: ServerProcess) -> None:
+    async with grpc.aio.insecure_channel(server.address) as channel:
         reply = await _reflect(channel, reflection_pb2.ServerReflectionRequest(list_services=""))
         listed = {s.name for s in reply.list_services_response.service}
         assert {"scheduleflow.v1.ScheduleFlowService", "grpc.health.v1.Health"} <= listed
@@ -201,6 +202,7 @@ async def test_a_full_queue_sheds_calls_with_resource_exhausted_and_a_retry_hint
     assert all(r.summary.event_count == 60_000 for r in served)
 
 
+@pytest.mark.slow  # a drill: hundreds of thousands of events to hold a worker busy
 @pytest.mark.parametrize("lone_server", [("--workers", "1", "--inline-max-bytes", "0")], indirect=True)
 async def test_a_call_whose_deadline_passes_in_the_queue_is_never_started(lone_server: ServerProcess) -> None:
     channel, stub = await stub_for(lone_server)
@@ -221,6 +223,7 @@ async def test_a_call_whose_deadline_passes_in_the_queue_is_never_started(lone_s
     assert stats.pool.completed == 1
 
 
+@pytest.mark.slow  # a drill: hundreds of thousands of events to hold a worker busy
 @pytest.mark.parametrize("lone_server", [("--workers", "1", "--inline-max-bytes", "0")], indirect=True)
 async def test_a_killed_worker_fails_only_its_call_retryably_and_is_replaced(lone_server: ServerProcess) -> None:
     channel, stub = await stub_for(lone_server)
@@ -258,6 +261,7 @@ async def _check_health(address: str) -> int:
         return int(reply.status)
 
 
+@pytest.mark.slow  # a drill: hundreds of thousands of events to hold a worker busy
 async def test_sigterm_drains_in_flight_calls_refuses_new_ones_and_exits_cleanly(tmp_path: Path) -> None:
     with start_server(tmp_path, "--workers", "1", "--inline-max-bytes", "0", "--grace-s", "20") as server:
         channel, stub = await stub_for(server)

@@ -161,6 +161,7 @@ async def test_watching_nothing_is_refused_with_the_field_named(server: ServerPr
     assert "channel_ids" in (err.value.details() or "")
 
 
+@pytest.mark.slow  # a drill: a flood of changes past a stalled watcher
 async def test_a_consumer_that_falls_behind_is_resynchronised_and_others_are_not_slowed(tmp_path: Path) -> None:
     with start_server(tmp_path, "--watch-buffer", "3") as srv:
         channel, stub = await stub_for(srv.address)

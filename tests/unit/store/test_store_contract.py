@@ -579,6 +579,7 @@ async def test_page_sizes_are_coerced(store: Store) -> None:
 # -- scale -------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the big-commit tier: 50,000 events per adapter
 async def test_a_commit_of_50000_events(store: Store) -> None:
     events = [
         Event(f"id-{i:06d}", at(0) + i * MINUTE, MINUTE, asset_id=f"a{i % 97}", metadata={"n": str(i % 7)})

@@ -276,6 +276,7 @@ async def test_idempotency_keys_are_forgotten_after_their_ttl(schema: str, postg
     assert (fresh.replayed, fresh.removed) == (False, 1)
 
 
+@pytest.mark.slow  # the big-commit tier: 50,000 events
 async def test_the_event_loop_keeps_running_during_a_big_commit(schema: str, postgres_url: str) -> None:
     events = [Event(f"e{i}", at(i), MINUTE) for i in range(50_000)]
     ticks = 0

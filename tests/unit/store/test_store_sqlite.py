@@ -108,6 +108,7 @@ async def test_connections_are_durable_wal_connections(tmp_path: Path) -> None:
 # -- threads and the event loop ----------------------------------------------------
 
 
+@pytest.mark.slow  # the big-commit tier: 50,000 events
 async def test_the_event_loop_keeps_running_during_a_big_commit(tmp_path: Path) -> None:
     events = [Event(f"e{i}", at(i), MINUTE) for i in range(50_000)]
     ticks = 0
