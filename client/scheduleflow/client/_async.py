@@ -238,6 +238,7 @@ class AsyncClient:
         expected_revision: int | None = None,
         fixed_events: Iterable[pb.Event] = (),
         use_stored_fixed: bool = False,
+        lookback: timedelta | None = None,
         timeout: float | None = None,
     ) -> spb.ScheduleResponse:
         """Fill ``window`` from ``playlist``: a preview, or with ``commit`` a new revision.
@@ -245,6 +246,9 @@ class AsyncClient:
         The same playlist, rules and ``seed`` give the same schedule. The span
         keywords override the fields of ``rules``. ``fixed_events`` (and with
         ``use_stored_fixed`` the channel's stored hard-start events) are kept.
+        The channel's stored events around the window count for the rules:
+        before it as far as ``lookback`` (None: as far as the longest rule
+        reaches; zero: none), after it as far as the longest rule reaches.
         """
         request = _convert.schedule_request(
             channel_id,
@@ -263,6 +267,7 @@ class AsyncClient:
             expected_revision=expected_revision,
             fixed_events=fixed_events,
             use_stored_fixed=use_stored_fixed,
+            lookback=lookback,
         )
         response: spb.ScheduleResponse = await self._unary(self._stub.Schedule, request, timeout)
         return response

@@ -294,6 +294,7 @@ def schedule_request(
     expected_revision: int | None,
     fixed_events: Iterable[pb.Event],
     use_stored_fixed: bool,
+    lookback: timedelta | None = None,
 ) -> spb.ScheduleRequest:
     """A ScheduleRequest."""
     req = spb.ScheduleRequest(
@@ -310,6 +311,8 @@ def schedule_request(
         req.rules.CopyFrom(rules)
     if expected_revision is not None:
         req.expected_revision = expected_revision
+    if lookback is not None:
+        req.lookback.CopyFrom(to_duration(lookback))
     return req
 
 

@@ -237,6 +237,7 @@ class Client:
         expected_revision: int | None = None,
         fixed_events: Iterable[pb.Event] = (),
         use_stored_fixed: bool = False,
+        lookback: timedelta | None = None,
         timeout: float | None = None,
     ) -> spb.ScheduleResponse:
         """Fill ``window`` from ``playlist``: a preview, or with ``commit`` a new revision.
@@ -244,6 +245,9 @@ class Client:
         The same playlist, rules and ``seed`` give the same schedule. The span
         keywords override the fields of ``rules``. ``fixed_events`` (and with
         ``use_stored_fixed`` the channel's stored hard-start events) are kept.
+        The channel's stored events around the window count for the rules:
+        before it as far as ``lookback`` (None: as far as the longest rule
+        reaches; zero: none), after it as far as the longest rule reaches.
         """
         request = _convert.schedule_request(
             channel_id,
@@ -262,6 +266,7 @@ class Client:
             expected_revision=expected_revision,
             fixed_events=fixed_events,
             use_stored_fixed=use_stored_fixed,
+            lookback=lookback,
         )
         response: spb.ScheduleResponse = self._unary(self._stub.Schedule, request, timeout)
         return response

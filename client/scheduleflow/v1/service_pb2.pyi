@@ -130,7 +130,7 @@ class ExportResponse(_message.Message):
     def __init__(self, format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., content: _Optional[bytes] = ..., revision: _Optional[int] = ..., event_count: _Optional[int] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class ScheduleRequest(_message.Message):
-    __slots__ = ("channel_id", "window", "time_zone", "playlist", "rules", "seed", "commit", "expected_revision", "fixed_events", "use_stored_fixed")
+    __slots__ = ("channel_id", "window", "time_zone", "playlist", "rules", "seed", "commit", "expected_revision", "fixed_events", "use_stored_fixed", "lookback")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,7 @@ class ScheduleRequest(_message.Message):
     EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
     FIXED_EVENTS_FIELD_NUMBER: _ClassVar[int]
     USE_STORED_FIXED_FIELD_NUMBER: _ClassVar[int]
+    LOOKBACK_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     window: _schedule_pb2.TimeWindow
     time_zone: str
@@ -151,7 +152,8 @@ class ScheduleRequest(_message.Message):
     expected_revision: int
     fixed_events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
     use_stored_fixed: bool
-    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., time_zone: _Optional[str] = ..., playlist: _Optional[_Union[_schedule_pb2.Playlist, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ScheduleRules, _Mapping]] = ..., seed: _Optional[int] = ..., commit: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., fixed_events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., use_stored_fixed: _Optional[bool] = ...) -> None: ...
+    lookback: _duration_pb2.Duration
+    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., time_zone: _Optional[str] = ..., playlist: _Optional[_Union[_schedule_pb2.Playlist, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ScheduleRules, _Mapping]] = ..., seed: _Optional[int] = ..., commit: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., fixed_events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., use_stored_fixed: _Optional[bool] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ScheduleResponse(_message.Message):
     __slots__ = ("events", "report", "committed", "revision")

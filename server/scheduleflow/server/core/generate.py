@@ -12,7 +12,11 @@ same code runs in a pool worker and in unit tests. The engine's rules:
 2. Fixed events are kept as given. Every event in ``fixed_events`` informs
    the rules (those before the window count as history, those after it as
    plays to stay clear of); those overlapping the window are returned
-   unchanged, and the engine fills the gaps between them. A fixed event maps
+   unchanged, and the engine fills the gaps between them. ``history`` (the
+   channel's stored plays around the window) informs the rules the same way
+   and is never returned, so a window continues the one before it and stays
+   clear of the one after it: no cooldown or separation breaks at a seam
+   unless it is reported as a relaxation. A fixed event maps
    to a playlist item by its ``item_id`` metadata, else by asset id.
 3. Generated events lie inside the window and inside the gaps: no overlaps.
 4. Cooldowns and separations are measured start to start, as
@@ -120,6 +124,12 @@ class GenerateRequest:
     #: Events to keep (and to respect for cooldowns), e.g. the hard starts of
     #: the window and the plays just before it.
     fixed_events: tuple[Event, ...] = ()
+    #: The channel's stored plays around the window (read by the caller as far
+    #: as ``generate_items.rule_reach`` or a lookback it was given): they count
+    #: for every rule exactly as plays inside the window do, and are never
+    #: returned. Those overlapping the window are ignored: kept events are
+    #: ``fixed_events``.
+    history: tuple[Event, ...] = ()
     #: Part of every generated event id.
     channel_id: str = ""
     max_relaxations: int = DEFAULT_MAX_RELAXATIONS
@@ -190,7 +200,9 @@ class Engine:
 
         self.last: dict[str, dict[str, int]] = {"item": {}, "artist": {}, "category": {}, "show": {}}
         self.src = req.playlist.items
-        self.fixed: list[Mapped] = map_fixed(self.src, req.fixed_events)
+        w = self.window
+        history = [e for e in req.history if e.end_us <= w.start_us or e.start_us >= w.end_us]
+        self.fixed: list[Mapped] = map_fixed(self.src, [*req.fixed_events, *history])
         fixed_index = index_fixed(self.fixed)
         self.items = [compile_item(it, rules, self.last, fixed_index) for it in self.src]
         self.filler = [filler_item(f) for f in req.playlist.filler]
@@ -226,6 +238,12 @@ class Engine:
         self.hold_back = req.playlist.order is not PlaybackOrder.WEIGHTED_RANDOM
         self.order_kind = req.playlist.order
         self.tally = Tally(n, req.max_relaxations)
+        if history:
+            before = sum(1 for e in history if e.end_us <= w.start_us)
+            self.tally.extra_notes.append(
+                f"continued from {len(history)} stored event(s) around the window "
+                f"({before} before it, {len(history) - before} after it)"
+            )
         self.tail = TailFill(self)
 
     def ctx(self, key: int | None) -> Ctx:

@@ -22,7 +22,7 @@ import bisect
 from collections.abc import Sequence
 
 from scheduleflow.server.core.model import MICROS_PER_SECOND, Event, EventKind
-from scheduleflow.server.core.playlist import PlaylistItem, ScheduleRules
+from scheduleflow.server.core.playlist import Playlist, PlaylistItem, ScheduleRules
 
 SEC = MICROS_PER_SECOND
 NEVER = -(1 << 62)
@@ -171,3 +171,17 @@ def episode_groups(src: Sequence[PlaylistItem]) -> tuple[list[list[int]], list[i
         for k in ms:
             group_of[k] = g
     return members, group_of
+
+
+def rule_reach(playlist: Playlist, rules: ScheduleRules) -> int:
+    """The longest span any rule of ``rules`` has over ``playlist``: how far
+    before (and after) a window a play can still block an item in it."""
+    spans = [
+        rules.item_cooldown_us,
+        rules.artist_separation_us,
+        rules.category_separation_us,
+        rules.show_separation_us,
+        *(g.separation_us for g in rules.group_rules),
+        *(it.cooldown_us for it in playlist.items if it.cooldown_us is not None),
+    ]
+    return max(0, *spans)

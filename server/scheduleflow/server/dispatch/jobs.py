@@ -15,18 +15,31 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import DecodeError
 
-from scheduleflow.server.core.errors import InvalidInput, Violation
-from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Finding, Location, Severity, Window
+from scheduleflow.server.core.errors import InvalidInput, NotFound, Violation
+from scheduleflow.server.core.model import (
+    MAX_INSTANT_US,
+    MIN_INSTANT_US,
+    Channel,
+    ChannelInfo,
+    Event,
+    Finding,
+    Location,
+    Severity,
+    Window,
+)
 from scheduleflow.server.core.validate import Rules, validate, validate_events
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
 from scheduleflow.server.store.port import CommitResult, ImportMode, Store
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
+
+if TYPE_CHECKING:
+    from scheduleflow.server.core.generate import GenerateRequest
 
 
 def _parse(message_type: type[Any], raw: bytes) -> Any:
@@ -342,9 +355,44 @@ class GeneratedSchedule:
 _EVENT_WIRE_BYTES = 80
 
 
-def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes: int) -> GeneratedSchedule:
-    """Run the generation engine for a ScheduleRequest."""
-    from scheduleflow.server.core.generate import DEFAULT_MAX_RELAXATIONS, GenerateRequest, generate
+async def read_history(store: Store, channel_id: str, window: Window, lookback_us: int, reach_us: int) -> list[Event]:
+    """The channel's stored events in ``lookback_us`` before ``window`` (those
+    that end by its start) and in ``reach_us`` after it (those that start at
+    its end or later): the plays a Schedule of ``window`` continues from.
+
+    Bounded by the rules, not by the channel's age: day 365 of a channel
+    reads as much as day 2 (``bench/bench_generate.py`` measures it).
+    """
+    history: list[Event] = []
+    try:
+        if lookback_us > 0:
+            start = max(window.start_us - lookback_us, MIN_INSTANT_US)
+            _, before = await store.read_events(channel_id, Window(start, window.start_us))
+            history.extend(e for e in before if e.end_us <= window.start_us)
+        if reach_us > 0:
+            end = min(window.end_us + reach_us, MAX_INSTANT_US)
+            _, after = await store.read_events(channel_id, Window(window.end_us, end))
+            history.extend(e for e in after if e.start_us >= window.end_us)
+    except NotFound:
+        return []
+    return history
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleInput:
+    """A parsed ScheduleRequest: the engine's request, and how far around the
+    window the stored history must be read before it runs."""
+
+    request: spb.ScheduleRequest
+    generate: GenerateRequest
+    lookback_us: int
+    reach_us: int
+
+
+def prepare_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes: int) -> ScheduleInput:
+    """Parse and check a ScheduleRequest, refusing a window too big before any work."""
+    from scheduleflow.server.core.generate import DEFAULT_MAX_RELAXATIONS, GenerateRequest
+    from scheduleflow.server.core.generate_items import rule_reach
 
     req: spb.ScheduleRequest = _parse(spb.ScheduleRequest, raw)
     if not req.channel_id:
@@ -370,18 +418,34 @@ def generate_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], 
         _fits((window.end_us - window.start_us) // pace * per_item * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
     fixed = list(stored_fixed)
     fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events", tz))
-    result = generate(
-        GenerateRequest(
-            window=window,
-            playlist=convert.playlist_from_pb(req.playlist),
-            time_zone=zone,
-            rules=convert.schedule_rules_from_pb(req.rules),
-            seed=req.seed,
-            fixed_events=tuple(fixed),
-            channel_id=req.channel_id,
-            max_relaxations=req.rules.max_relaxations or DEFAULT_MAX_RELAXATIONS,
-        )
+    playlist = convert.playlist_from_pb(req.playlist)
+    rules = convert.schedule_rules_from_pb(req.rules)
+    reach = rule_reach(playlist, rules)
+    lookback = reach
+    if req.HasField("lookback"):
+        lookback = convert.span_from_pb(req.lookback, "lookback")
+        if lookback < 0:
+            raise InvalidInput.at("must not be negative (0 reads nothing before the window)", field="lookback")
+    request = GenerateRequest(
+        window=window,
+        playlist=playlist,
+        time_zone=zone,
+        rules=rules,
+        seed=req.seed,
+        fixed_events=tuple(fixed),
+        channel_id=req.channel_id,
+        max_relaxations=req.rules.max_relaxations or DEFAULT_MAX_RELAXATIONS,
     )
+    return ScheduleInput(req, request, lookback, reach)
+
+
+def generate_schedule(prepared: ScheduleInput, max_bytes: int, history: Sequence[Event] = ()) -> GeneratedSchedule:
+    """Run the generation engine for a prepared ScheduleRequest."""
+    from scheduleflow.server.core.generate import generate
+
+    req = prepared.request
+    window = prepared.generate.window
+    result = generate(dataclasses.replace(prepared.generate, history=tuple(history)))
     response = spb.ScheduleResponse(
         events=convert.events_to_pb(result.events), report=convert.schedule_report_to_pb(result.report)
     ).SerializeToString()
@@ -410,7 +474,15 @@ def schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes
     the pipe. The commit replaces the window and keeps what reaches outside it."""
     from scheduleflow.server.dispatch.worker_store import run_with_store
 
-    generated = generate_schedule(raw, channel_zone, stored_fixed, max_bytes)
+    prepared = prepare_schedule(raw, channel_zone, stored_fixed, max_bytes)
+    history: list[Event] = []
+    if prepared.lookback_us or prepared.reach_us:
+        window = prepared.generate.window
+        history = run_with_store(
+            store,
+            lambda s: read_history(s, prepared.request.channel_id, window, prepared.lookback_us, prepared.reach_us),
+        )
+    generated = generate_schedule(prepared, max_bytes, history)
     if generated.events is None:
         return ScheduleDone(generated.response, None)
     events = generated.events

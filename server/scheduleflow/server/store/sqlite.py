@@ -516,9 +516,14 @@ class SqliteStore:
                 "INSERT INTO temp.incoming VALUES (?, ?, ?, ?)",
                 ((e.id, e.start_us, e.start_us + e.duration_us, seq) for seq, e in enumerate(events)),
             )
+            # CROSS JOIN fixes the loop order (SQLite keeps it as written): one
+            # by-id probe per incoming event. Left to the planner, which has no
+            # statistics, it scanned the channel's whole by-id index instead,
+            # so a day's commit cost grew with the channel's age (day 365 of a
+            # channel took 12x day 1; bench_generate.py --continuation).
             for found in conn.execute(
                 f"SELECT i.seq, {_JOINED_ROW_COLUMNS} FROM temp.incoming AS i"
-                " JOIN events AS e ON e.channel_id = ? AND e.event_id = i.event_id",
+                " CROSS JOIN events AS e ON e.channel_id = ? AND e.event_id = i.event_id",
                 (channel_id,),
             ):
                 seq = found[0]
