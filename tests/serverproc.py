@@ -52,6 +52,14 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def page_url(self, timeout: float = 5) -> str:
+        """The schedule page's address (server started with --http-listen)."""
+        deadline = time.monotonic() + timeout
+        while not (found := re.search(r"schedule page on (\S+)", self.log())):
+            assert time.monotonic() < deadline, f"no schedule page in the log:\n{self.log()}"
+            time.sleep(0.1)
+        return found.group(1)
+
     def metrics(self, timeout: float = 5) -> dict[str, float]:
         """Every sample of the server's /metrics (started with --metrics-listen),
         keyed ``name{label=value,...}`` with the labels sorted."""

@@ -37,6 +37,7 @@ from scheduleflow.server.rpc.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.store import PostgresStore, Store
 from scheduleflow.server.store.factory import open_store
 from scheduleflow.server.version import VERSION
+from scheduleflow.server.web import WebServer
 
 log = logging.getLogger("scheduleflow.server")
 
@@ -69,7 +70,7 @@ def configure_logging(config: Config) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(config: Config, *, on_ready: Callable[[int], None] | None = None) -> AsyncIterator[Server]:
+async def running(config: Config, *, on_ready: Callable[[Server], None] | None = None) -> AsyncIterator[Server]:
     """A started server; on exit it drains and stops."""
     async with WorkerPool(config.workers, config.effective_queue_capacity) as pool:
         store = open_store(config.store)
@@ -78,7 +79,7 @@ async def running(config: Config, *, on_ready: Callable[[int], None] | None = No
             server = Server(config, pool, store)
             await server.start()
             if on_ready is not None:
-                on_ready(server.port)
+                on_ready(server)
             try:
                 yield server
             finally:
@@ -96,13 +97,16 @@ class Server:
         self.hub = UpdateHub(buffer=config.watch_buffer)
         self.metrics: Metrics | None = None
         served_store = store
-        if config.metrics_listen:
+        if config.metrics_on:
             self.metrics = Metrics()
-            self.metrics.watch(pool, self.hub, self.stats)
+            self.metrics.watch(pool, self.hub, self.stats, store_up=self._store_up, ready=self._ready)
             self.stats.observers.append(self.metrics.observe_call)
             served_store = self.metrics.timed_store(store)
         self.metrics_port = 0
         self.service = ScheduleFlowService(config, pool, served_store, self.stats, self.hub)
+        self.web: WebServer | None = None
+        if config.http_listen:
+            self.web = WebServer(config, self.service, metrics=self.metrics, store_up=self._store_up)
         limit = config.max_message_bytes
         age: list[tuple[str, int]] = []
         if config.max_connection_age_s > 0:
@@ -145,6 +149,12 @@ class Server:
             self.feed = PostgresFeed(config.store, store, self.hub)
         self.store_health = StoreHealth(store, self._store_health_changed)
 
+    def _store_up(self) -> bool:
+        return self.store_health.healthy
+
+    def _ready(self) -> bool:
+        return self.store_health.healthy and not self.service.draining
+
     async def _store_health_changed(self, healthy: bool) -> None:
         if self.service.draining:
             return
@@ -161,7 +171,10 @@ class Server:
             raise InvalidInput.at(f"cannot listen on {self.config.listen}: {exc}", field="listen") from exc
         if self.feed is not None:
             await self.feed.start()
-        if self.metrics is not None:
+        if self.web is not None:
+            await self.web.start()
+            log.info("schedule page on %s", self.web.url)
+        if self.config.metrics_listen and self.metrics is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_listen)
             log.info(
                 "metrics on http://%s:%d/metrics", self.config.metrics_listen.rpartition(":")[0], self.metrics_port
@@ -206,6 +219,9 @@ class Server:
         if not await self.service.drained(self.config.grace_s):
             log.warning("grace period over with %d calls still running: cutting them", self.service.in_flight)
         await self.grpc.stop(max(0.0, min(1.0, self.config.grace_s - (time.monotonic() - started))))
+        if self.web is not None:
+            # Its live streams ended with the hub; JSON requests in flight finish.
+            await self.web.stop()
         log.info("stopped")
         self.stopped.set()
 
@@ -217,10 +233,12 @@ async def serve(config: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    def ready(port: int) -> None:
+    def ready(server: Server) -> None:
         host = config.listen.rpartition(":")[0]
         # One line on stdout that scripts and tests wait for (the port may have been 0).
-        print(f"scheduleflow-server listening on {host}:{port}", flush=True)
+        print(f"scheduleflow-server listening on {host}:{server.port}", flush=True)
+        if server.web is not None:
+            print(f"schedule page on {server.web.url}", flush=True)
 
     stop_tracing = tracing.setup(config.tracing)
     try:

@@ -73,6 +73,17 @@ class Config:
         default="",
         metadata={"help": "HOST:PORT to serve Prometheus metrics on at /metrics (empty: no metrics endpoint)"},
     )
+    http_listen: str = field(
+        default="",
+        metadata={
+            "help": "HOST:PORT to serve the schedule page and its read-only JSON and live endpoints on "
+            "(port 0 picks one; same TLS and tokens as gRPC); empty: no HTTP port"
+        },
+    )
+    http_metrics: str = field(
+        default="off",
+        metadata={"help": "on: also serve Prometheus metrics at /metrics on the HTTP port (needs --http-listen)"},
+    )
     tracing: str = field(
         default="",
         metadata={
@@ -100,8 +111,7 @@ class Config:
 
     def __post_init__(self) -> None:
         problems = []
-        host, sep, port = self.listen.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        if not _is_host_port(self.listen):
             problems.append(f"listen {self.listen!r}: give HOST:PORT, e.g. 127.0.0.1:50051 or [::1]:0")
         if self.workers < 1:
             problems.append(f"workers {self.workers}: need at least 1")
@@ -119,10 +129,14 @@ class Config:
             problems.append("watch_buffer must be at least 1")
         if self.max_concurrent_rpcs < 1:
             problems.append("max_concurrent_rpcs must be at least 1")
-        if self.metrics_listen:
-            m_host, m_sep, m_port = self.metrics_listen.rpartition(":")
-            if not m_sep or not m_host or not m_port.isdigit() or not 0 <= int(m_port) <= 65535:
-                problems.append(f"metrics_listen {self.metrics_listen!r}: give HOST:PORT, e.g. 127.0.0.1:9090")
+        if self.metrics_listen and not _is_host_port(self.metrics_listen):
+            problems.append(f"metrics_listen {self.metrics_listen!r}: give HOST:PORT, e.g. 127.0.0.1:9090")
+        if self.http_listen and not _is_host_port(self.http_listen):
+            problems.append(f"http_listen {self.http_listen!r}: give HOST:PORT, e.g. 127.0.0.1:8080")
+        if self.http_metrics not in ("on", "off"):
+            problems.append(f"http_metrics {self.http_metrics!r}: use on or off")
+        elif self.http_metrics == "on" and not self.http_listen:
+            problems.append("http_metrics on needs an HTTP port: give http_listen too")
         if self.tracing not in ("", "otlp", "console"):
             problems.append(f"tracing {self.tracing!r}: use otlp, console, or leave it empty")
         if self.native not in ("auto", "on", "off"):
@@ -151,8 +165,18 @@ class Config:
         return self.queue_capacity or 64 * self.workers
 
     @property
+    def metrics_on(self) -> bool:
+        """Whether any endpoint serves Prometheus metrics (their own port, or the HTTP port)."""
+        return bool(self.metrics_listen) or self.http_metrics == "on"
+
+    @property
     def max_message_bytes(self) -> int:
         return self.max_message_mib * MIB
+
+
+def _is_host_port(address: str) -> bool:
+    host, sep, port = address.rpartition(":")
+    return bool(sep and host and port.isdigit() and 0 <= int(port) <= 65535)
 
 
 def _env_name(name: str) -> str:
@@ -166,7 +190,7 @@ def _flag(name: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scheduleflow-server",
-        description="Serve the ScheduleFlow gRPC API. Every flag can also be set as the environment "
+        description="Serve the ScheduleFlow gRPC API (and, with --http-listen, the schedule page). Every flag can also be set as the environment "
         "variable shown beside it; a flag wins over the environment.",
     )
     defaults = Config(workers=1)

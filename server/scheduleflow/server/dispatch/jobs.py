@@ -290,12 +290,32 @@ def export_stored(
     return render_export(fmt_value, channel, events, pretty, max_bytes)
 
 
-def validate_from_store(store: str, channel_id: str, window: Window | None, rules: Rules, return_events: bool) -> bytes:
-    """Read a channel's events from the store named ``store`` and validate them (``validate_stored``)."""
+def validate_from_store(
+    store: str, channel_id: str, window: Window | None, rules: Rules, return_events: bool, as_json: bool = False
+) -> bytes:
+    """Read a channel's events from the store named ``store`` and validate them
+    (``validate_stored``); with ``as_json``, the response as JSON (``response_json``)."""
     from scheduleflow.server.dispatch.worker_store import run_with_store
 
     _, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
-    return validate_stored(events, window, rules, return_events)
+    answer = validate_stored(events, window, rules, return_events)
+    return response_json(spb.ValidateResponse, answer) if as_json else answer
+
+
+def response_json(message_type: type[Any], raw: bytes) -> bytes:
+    """A serialized response as compact UTF-8 JSON, in protobuf's JSON mapping
+    with the .proto field names: every field the message sets appears, so a
+    field added to the protos reaches the schedule page without code here.
+
+    A job of its own because for a week of events it costs about twice the
+    validation (50 ms for 3,500 events): a big one runs in a worker.
+    """
+    import json
+
+    from google.protobuf import json_format
+
+    as_dict = json_format.MessageToDict(message_type.FromString(raw), preserving_proto_field_name=True)
+    return json.dumps(as_dict, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 _EXPORT_CONTENT = spb.ExportResponse.DESCRIPTOR.fields_by_name["content"].number

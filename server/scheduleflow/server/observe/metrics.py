@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -55,13 +62,43 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.http_requests = Counter(
+            "scheduleflow_http_requests",
+            "Requests to the HTTP port (schedule page, JSON, live), by route and HTTP status.",
+            ["route", "code"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "scheduleflow_http_latency_seconds",
+            "Time from an HTTP request's arrival to its answer (live streams: to their start), by route.",
+            ["route"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+
     def observe_call(self, method: str, code: str, seconds: float) -> None:
         self.calls.labels(method, code).inc()
         self.latency.labels(method).observe(seconds)
 
-    def watch(self, pool: WorkerPool, hub: UpdateHub, stats: Stats) -> None:
-        """Read the pool and the hub at every scrape."""
-        self.registry.register(_LiveCollector(pool, hub, stats))
+    def observe_http(self, route: str, code: int, seconds: float) -> None:
+        self.http_requests.labels(route, str(code)).inc()
+        self.http_latency.labels(route).observe(seconds)
+
+    def watch(
+        self,
+        pool: WorkerPool,
+        hub: UpdateHub,
+        stats: Stats,
+        *,
+        store_up: Callable[[], bool] = lambda: True,
+        ready: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """Read the pool, the hub and the server's health at every scrape."""
+        self.registry.register(_LiveCollector(pool, hub, stats, store_up, ready))
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text a scrape gets, and its content type (for the HTTP port's /metrics)."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
     def serve(self, listen: str) -> int:
         """Serve /metrics on HOST:PORT (port 0 picks one); returns the port."""
@@ -82,10 +119,14 @@ class Metrics:
 
 
 class _LiveCollector(Collector):
-    def __init__(self, pool: WorkerPool, hub: UpdateHub, stats: Stats) -> None:
+    def __init__(
+        self, pool: WorkerPool, hub: UpdateHub, stats: Stats, store_up: Callable[[], bool], ready: Callable[[], bool]
+    ) -> None:
         self.pool = pool
         self.hub = hub
         self.stats = stats
+        self.store_up = store_up
+        self.ready = ready
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         p = self.pool.stats()
@@ -95,6 +136,14 @@ class _LiveCollector(Collector):
             ("scheduleflow_pool_queued", p.queued, "Jobs waiting for a worker."),
             ("scheduleflow_pool_queue_capacity", p.queue_capacity, "Jobs that may wait before calls are shed."),
             ("scheduleflow_open_streams", self.stats.open_streams, "WatchSchedule streams open."),
+            ("scheduleflow_open_pages", self.stats.open_pages, "Schedule pages following a channel live (SSE)."),
+            ("scheduleflow_watchers", self.hub.watchers, "Subscriptions to the update hub (streams and pages)."),
+            ("scheduleflow_store_up", int(self.store_up()), "1 while the store answers its health ping, else 0."),
+            (
+                "scheduleflow_ready",
+                int(self.ready()),
+                "1 while this replica serves (store up, not draining), else 0: what readiness probes see.",
+            ),
         ):
             yield GaugeMetricFamily(name, help_text, value=value)
         for name, value, help_text in (
@@ -115,6 +164,11 @@ class _LiveCollector(Collector):
                 "Validates of clean schedules the compiled fast path answered on the event loop.",
             ),
             ("scheduleflow_changes_published", self.hub.published, "Committed changes fanned out to watchers."),
+            (
+                "scheduleflow_watch_resyncs",
+                self.stats.resyncs,
+                "Snapshots sent to streams that fell behind or whose resume point the log no longer held.",
+            ),
         ):
             yield CounterMetricFamily(name, help_text, value=value)
 

@@ -59,6 +59,11 @@ class Stats:
         #: Validates the compiled fast path answered on the event loop (a subset of ``inline``).
         self.validate_fast = 0
         self.open_streams = 0
+        #: Snapshots sent to replace what a stream missed (it fell behind, or
+        #: the change log no longer reached back to its revision).
+        self.resyncs = 0
+        #: Schedule pages following a channel live (server-sent events).
+        self.open_pages = 0
         #: Called with (method, code, seconds) for every call: metrics exporters.
         self.observers: list[Callable[[str, str, float], None]] = []
 

@@ -242,12 +242,11 @@ def _no_password() -> str:
     return ""
 
 
-def server_credentials(config: Config) -> grpc.ServerCredentials | None:
-    """TLS credentials from the configuration, or None for plaintext.
+def server_ssl_context(config: Config) -> ssl.SSLContext | None:
+    """The configuration's TLS as a standard ``ssl`` context, or None for plaintext.
 
-    The files are checked with the standard ``ssl`` module first, because gRPC
-    accepts a bad PEM or a key that does not match its certificate and then
-    fails every handshake without saying why.
+    The HTTP port serves with it; gRPC's credentials are made from the same
+    files after this context has checked them.
     """
     if not config.tls_cert:
         return None
@@ -259,13 +258,25 @@ def server_credentials(config: Config) -> grpc.ServerCredentials | None:
             f"tls_cert {config.tls_cert!r} and tls_key {config.tls_key!r}: not a PEM certificate chain and "
             f"the unencrypted private key that matches it ({exc})"
         ) from exc
-    client_ca = None
     if config.tls_client_ca:
         try:
             context.load_verify_locations(cafile=config.tls_client_ca)
         except (ssl.SSLError, OSError) as exc:
             raise InvalidInput(f"tls_client_ca {config.tls_client_ca!r}: not a PEM CA certificate ({exc})") from exc
-        client_ca = _read(config.tls_client_ca, "tls_client_ca")
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def server_credentials(config: Config) -> grpc.ServerCredentials | None:
+    """TLS credentials from the configuration, or None for plaintext.
+
+    The files are checked with the standard ``ssl`` module first
+    (``server_ssl_context``), because gRPC accepts a bad PEM or a key that does
+    not match its certificate and then fails every handshake without saying why.
+    """
+    if server_ssl_context(config) is None:
+        return None
+    client_ca = _read(config.tls_client_ca, "tls_client_ca") if config.tls_client_ca else None
     key, chain = _read(config.tls_key, "tls_key"), _read(config.tls_cert, "tls_cert")
     log.info("TLS on%s", ": client certificates required (mutual TLS)" if client_ca else "")
     return grpc.ssl_server_credentials([(key, chain)], root_certificates=client_ca, require_client_auth=bool(client_ca))

@@ -26,6 +26,7 @@ from google.protobuf.message import Message
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
+from scheduleflow.server.core.validate import Rules
 from scheduleflow.server.dispatch import jobs, native
 from scheduleflow.server.dispatch.errors import DeadlineExpired
 from scheduleflow.server.dispatch.memory import release_memory
@@ -258,18 +259,36 @@ class ScheduleFlowService:
             raise InvalidInput.at("name the channel whose stored schedule to validate", field="channel_id")
         window = convert.window_from_pb(req.window, "window") if req.HasField("window") else None
         rules = convert.rules_from_pb(req.rules, self.config.max_findings)
+        return await self.validate_channel(
+            req.channel_id, window, rules, return_events=req.return_events, timeout=self._timeout(context)
+        )
+
+    async def validate_channel(
+        self,
+        channel_id: str,
+        window: Window | None,
+        rules: Rules,
+        *,
+        return_events: bool,
+        timeout: float | None,
+        as_json: bool = False,
+    ) -> bytes:
+        """Validate a channel's stored events: a serialized ValidateResponse, or
+        with ``as_json`` its JSON (the schedule page's view is this call)."""
         # Cost grows with the events read, not with the tiny request.
-        if await self._inline_for_stored(req.channel_id):
-            _, events = await self.store.read_events(req.channel_id, window)
-            return jobs.validate_stored(events, window, rules, req.return_events)
+        if await self._inline_for_stored(channel_id):
+            _, events = await self.store.read_events(channel_id, window)
+            answer = jobs.validate_stored(events, window, rules, return_events)
+            return jobs.response_json(spb.ValidateResponse, answer) if as_json else answer
         result: bytes = await self.pool.run(
             "validate_from_store",
             self.config.store,
-            req.channel_id,
+            channel_id,
             window,
             rules,
-            req.return_events,
-            timeout=self._timeout(context),
+            return_events,
+            as_json,
+            timeout=timeout,
         )
         return result
 
@@ -463,6 +482,8 @@ class ScheduleFlowService:
             # Watching a channel before it exists is fine: it is empty at revision 0.
             revision, events = 0, []
         held[channel_id] = revision
+        if resync:
+            self.stats.resyncs += 1
         window_pb = convert.window_to_pb(window) if window is not None else None
         chunks = [events[i : i + SNAPSHOT_CHUNK] for i in range(0, len(events), SNAPSHOT_CHUNK)] or [[]]
         for n, chunk in enumerate(chunks):
