@@ -60,14 +60,16 @@ class ServerProcess:
             time.sleep(0.1)
         return found.group(1)
 
-    def metrics(self, timeout: float = 5) -> dict[str, float]:
-        """Every sample of the server's /metrics (started with --metrics-listen),
-        keyed ``name{label=value,...}`` with the labels sorted."""
+    def metrics(self, timeout: float = 5, *, url: str = "") -> dict[str, float]:
+        """Every sample of the server's /metrics (started with --metrics-listen,
+        or at ``url``), keyed ``name{label=value,...}`` with the labels sorted."""
         deadline = time.monotonic() + timeout
-        while not (found := re.search(r"metrics on (http://\S+/metrics)", self.log())):
+        while not url:
+            if found := re.search(r"metrics on (http://\S+/metrics)", self.log()):
+                url = found.group(1)
             assert time.monotonic() < deadline, f"no metrics endpoint in the log:\n{self.log()}"
             time.sleep(0.1)
-        with urllib.request.urlopen(found.group(1), timeout=timeout) as reply:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
             text = reply.read().decode()
         values: dict[str, float] = {}
         for family in text_string_to_metric_families(text):
