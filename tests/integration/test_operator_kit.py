@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import shutil
 import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from scheduleflow.client import Client, make_event
 from tests.serverproc import start_server
+from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "scheduleflow.json"
@@ -101,18 +99,8 @@ def test_every_metric_the_dashboard_and_rules_name_exists_on_a_running_server(tm
     assert {n for n in exported if n.startswith("scheduleflow_")} <= set(_METRIC.findall(same_port_text))
 
 
-def _promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        message = "promtool is needed (Debian: prometheus); see scripts/setup"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 def test_promtool_accepts_the_rules_and_their_tests() -> None:
-    promtool = _promtool()
+    promtool = need("promtool")
     checked = subprocess.run([promtool, "check", "rules", str(RULES)], capture_output=True, text=True, check=False)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     tested = subprocess.run(

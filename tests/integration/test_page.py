@@ -24,6 +24,7 @@ import pytest
 from scheduleflow.client import Client, make_event
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.serverproc import ServerProcess, launch
+from tests.tools import need
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -36,20 +37,9 @@ DST_DAY = "2025-03-30"
 UTC = dt.UTC
 
 
-def _browser_paths() -> tuple[str, str]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        message = "chromium and chromedriver are needed (Debian: chromium chromium-driver; see scripts/setup)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return chromium, driver
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium, driver_path = _browser_paths()
+    chromium, driver_path = need("chromium"), need("chromedriver")
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 

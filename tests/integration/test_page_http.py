@@ -19,6 +19,9 @@ from scheduleflow.client import Client
 from tests.integration.test_security import READ_TOKEN, WRITE_TOKEN, Pki, pki, tokens_file  # noqa: F401
 from tests.serverproc import ServerProcess, launch, start_server
 
+# The module's two servers serve every test here: one worker runs them all.
+pytestmark = pytest.mark.xdist_group("page_http")
+
 CHANNEL = "http-1"
 
 

@@ -113,3 +113,26 @@ def test_help_states_the_real_defaults(capsys: pytest.CaptureFixture[str]) -> No
     assert "(default: scheduleflow.db)" in text
     # Flags default to None only so that the environment can fill them in.
     assert "(default: None)" not in text
+
+
+def test_the_http_port_has_a_flag_an_environment_twin_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    config, _ = load([], {"SCHEDULEFLOW_HTTP_LISTEN": "127.0.0.1:8080"})
+    assert config.http_listen == "127.0.0.1:8080"
+    assert load(["--http-listen", "[::1]:0", "--http-metrics", "on"], {})[0].metrics_on
+    with pytest.raises(SystemExit):
+        load(["--help"], {})
+    shown = capsys.readouterr().out
+    assert "--http-listen" in shown and "SCHEDULEFLOW_HTTP_LISTEN" in shown and "--http-metrics" in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--http-listen", "8080"], "http_listen '8080': give HOST:PORT"),
+        (["--http-metrics", "yes"], "http_metrics 'yes': use on or off"),
+        (["--http-metrics", "on"], "needs an HTTP port"),
+    ],
+)
+def test_bad_http_settings_are_refused_with_the_fix(argv: list[str], words: str) -> None:
+    with pytest.raises(InvalidInput, match=words):
+        load(argv, {})
