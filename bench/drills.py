@@ -5,8 +5,8 @@
     python bench/drills.py --only kill size # drills whose name contains one of the words
     python bench/drills.py --json out.json  # the figures as JSON too
 
-The drills themselves live in tests/integration/test_fault_drills.py (one
-definition, two scales): each starts its own server, does the damage, checks
+The drills themselves live in tests/integration/test_fault_drills.py and
+tests/integration/test_bounded_drills.py (one definition, two scales): each starts its own server, does the damage, checks
 what the clients saw and returns its figures. A drill that finds a problem
 fails its assertion: the verdict is FAIL with the assertion's first line.
 """
@@ -26,7 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.test_fault_drills import DRILLS  # noqa: E402
+from tests.integration.test_bounded_drills import DRILLS as BOUNDED_DRILLS  # noqa: E402
+from tests.integration.test_fault_drills import DRILLS as FAULT_DRILLS  # noqa: E402
+
+DRILLS = {**FAULT_DRILLS, **BOUNDED_DRILLS}
 
 
 def run_one(name: str, *, quick: bool) -> dict[str, Any]:

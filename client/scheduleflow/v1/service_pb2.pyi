@@ -201,7 +201,7 @@ class GetStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class PoolStats(_message.Message):
-    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped", "worker_pids", "worker_retirements")
+    __slots__ = ("size", "busy", "queued", "queue_capacity", "completed", "failed", "rejected", "worker_restarts", "inline", "dropped", "worker_pids", "worker_retirements", "jobs_stopped_cancelled", "jobs_stopped_deadline", "jobs_stopped_budget")
     SIZE_FIELD_NUMBER: _ClassVar[int]
     BUSY_FIELD_NUMBER: _ClassVar[int]
     QUEUED_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +214,9 @@ class PoolStats(_message.Message):
     DROPPED_FIELD_NUMBER: _ClassVar[int]
     WORKER_PIDS_FIELD_NUMBER: _ClassVar[int]
     WORKER_RETIREMENTS_FIELD_NUMBER: _ClassVar[int]
+    JOBS_STOPPED_CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    JOBS_STOPPED_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    JOBS_STOPPED_BUDGET_FIELD_NUMBER: _ClassVar[int]
     size: int
     busy: int
     queued: int
@@ -226,7 +229,10 @@ class PoolStats(_message.Message):
     dropped: int
     worker_pids: _containers.RepeatedScalarFieldContainer[int]
     worker_retirements: int
-    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ..., worker_pids: _Optional[_Iterable[int]] = ..., worker_retirements: _Optional[int] = ...) -> None: ...
+    jobs_stopped_cancelled: int
+    jobs_stopped_deadline: int
+    jobs_stopped_budget: int
+    def __init__(self, size: _Optional[int] = ..., busy: _Optional[int] = ..., queued: _Optional[int] = ..., queue_capacity: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., rejected: _Optional[int] = ..., worker_restarts: _Optional[int] = ..., inline: _Optional[int] = ..., dropped: _Optional[int] = ..., worker_pids: _Optional[_Iterable[int]] = ..., worker_retirements: _Optional[int] = ..., jobs_stopped_cancelled: _Optional[int] = ..., jobs_stopped_deadline: _Optional[int] = ..., jobs_stopped_budget: _Optional[int] = ...) -> None: ...
 
 class RpcStats(_message.Message):
     __slots__ = ("method", "calls", "errors", "latency_p50", "latency_p90", "latency_p99", "latency_max", "codes")

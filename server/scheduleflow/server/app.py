@@ -72,7 +72,7 @@ def configure_logging(config: Config) -> None:
 @contextlib.asynccontextmanager
 async def running(config: Config, *, on_ready: Callable[[Server], None] | None = None) -> AsyncIterator[Server]:
     """A started server; on exit it drains and stops."""
-    async with WorkerPool(config.workers, config.effective_queue_capacity) as pool:
+    async with WorkerPool(config.workers, config.effective_queue_capacity, max_job_s=config.max_job_seconds) as pool:
         store = open_store(config.store)
         await store.open()
         try:

@@ -68,6 +68,13 @@ class Config:
             "on (refuse to start without it), off (the Python path only)"
         },
     )
+    max_job_seconds: float = field(
+        default=60.0,
+        metadata={
+            "help": "seconds any one job may run in a worker before it is stopped and its call fails with "
+            "RESOURCE_EXHAUSTED (a runaway guard far above what the size limits allow)"
+        },
+    )
     max_findings: int = field(default=1000, metadata={"help": "findings returned when a request does not say"})
     metrics_listen: str = field(
         default="",
@@ -125,6 +132,8 @@ class Config:
             problems.append("max_message_mib must be 1..1024")
         if self.max_connection_age_s < 0:
             problems.append("max_connection_age_s must be 0 (never) or more")
+        if not self.max_job_seconds > 0:
+            problems.append("max_job_seconds must be more than 0")
         if self.watch_buffer < 1:
             problems.append("watch_buffer must be at least 1")
         if self.max_concurrent_rpcs < 1:

@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from scheduleflow.server.core.errors import InvalidInput, Overloaded, Unavailable
-from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobBudgetExceeded, JobFailed
 from scheduleflow.server.dispatch.pool import PoolStats, WorkerPool
 
 #: Long enough to still be running when the test acts on it; tests never wait it out.
@@ -213,6 +213,55 @@ async def test_a_killed_worker_fails_its_job_as_unavailable_and_is_replaced() ->
         [new_pid] = stats.pids
         assert new_pid not in (0, old_pid)
         assert await pool.run("echo", "after") == "after"
+
+
+async def _replaced(pool: WorkerPool, old_pid: int) -> None:
+    """The worker that ran the stopped job is gone and a fresh one is idle."""
+    await _until(pool, lambda s: s.busy == 0 and s.pids[0] not in (0, old_pid))
+    assert not psutil.pid_exists(old_pid) or psutil.Process(old_pid).status() == psutil.STATUS_ZOMBIE
+    assert await pool.run("echo", "after") == "after"
+    assert pool.stats().worker_restarts == 0  # stopped on purpose: not counted as a crash
+
+
+async def test_a_running_job_whose_caller_cancels_ends_with_its_worker() -> None:
+    async with WorkerPool(1, 1) as pool:
+        held = await _hold_the_only_worker(pool)
+        [old_pid] = pool.stats().pids
+        held.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await held
+        assert pool.stats().stopped_cancelled == 1
+        await _replaced(pool, old_pid)
+
+
+async def test_a_running_job_whose_deadline_passes_is_stopped_with_deadline_expired() -> None:
+    async with WorkerPool(1, 1) as pool:
+        [old_pid] = pool.stats().pids
+        with pytest.raises(DeadlineExpired) as caught:
+            await asyncio.wait_for(pool.run("sleep", HOLD_S, timeout=0.2), NO_HANG_S)
+        assert caught.value.started
+        assert pool.stats().stopped_deadline == 1
+        await _replaced(pool, old_pid)
+
+
+async def test_a_job_over_the_servers_budget_is_stopped() -> None:
+    async with WorkerPool(1, 1, max_job_s=0.2) as pool:
+        [old_pid] = pool.stats().pids
+        with pytest.raises(JobBudgetExceeded) as caught:
+            await asyncio.wait_for(pool.run("sleep", HOLD_S, timeout=NO_HANG_S), NO_HANG_S)
+        assert caught.value.budget_s == 0.2
+        stats = pool.stats()
+        assert (stats.stopped_budget, stats.stopped_deadline) == (1, 0)
+        await _replaced(pool, old_pid)
+
+
+async def test_a_job_that_answers_in_time_keeps_its_worker() -> None:
+    async with WorkerPool(1, 1, max_job_s=NO_HANG_S) as pool:
+        [pid] = pool.stats().pids
+        assert await pool.run("sleep", 0.01, timeout=NO_HANG_S) == 0.01
+        stats = pool.stats()
+        assert stats.pids == (pid,)
+        assert (stats.stopped_cancelled, stats.stopped_deadline, stats.stopped_budget) == (0, 0, 0)
 
 
 async def test_close_fails_queued_jobs_as_unavailable() -> None:

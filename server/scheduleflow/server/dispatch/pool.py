@@ -12,6 +12,15 @@ pipe, driven by one thread in the server process, so:
   (RESOURCE_EXHAUSTED with a retry hint) instead of growing a backlog;
 - a job whose deadline passed while it waited, or whose caller cancelled, is
   dropped before it reaches a worker;
+- a job that is running when its caller cancels, its deadline passes or it
+  has used ``max_job_s`` (the server's budget for any one job) ends with its
+  worker: the process is killed (SIGKILL: immediate, whatever the job is
+  doing, pure Python or lxml's C) and a fresh one from the fork server takes
+  its place. Cooperative stopping was rejected: a check between steps cannot
+  interrupt one long C call (a parse, a sort), so it is not as sure. A worker
+  killed mid-commit leaves nothing: SQLite's WAL and PostgreSQL roll the
+  transaction back, and the caller, gone or told DEADLINE_EXCEEDED, was never
+  told it succeeded;
 - workers start from a ``forkserver`` (or ``spawn``) context before the gRPC
   server starts: forking a process that holds gRPC threads can hang.
 
@@ -39,7 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduleflow.server.core.errors import Overloaded, ScheduleFlowError, Unavailable
-from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobBudgetExceeded, JobFailed
 from scheduleflow.server.dispatch.memory import configure_malloc, release_memory
 
 log = logging.getLogger("scheduleflow.pool")
@@ -50,6 +59,10 @@ _STOP = b"stop"
 #: What a worker says after each job, once it has cleaned up.
 _STAYING = b"s"
 _RETIRING = b"r"
+
+#: See WorkerPool.max_job_s: far above any job a limit allows (a 64 MiB import
+#: takes about 20 s on one shared core), far below "forever".
+DEFAULT_MAX_JOB_S = 60.0
 
 #: See WorkerPool.retire_growth. Measured: a 100k-event import leaves a worker
 #: about 55 MiB larger than it started, a 250k one about 75 MiB.
@@ -107,6 +120,11 @@ class _Job:
     deadline: float | None
     future: asyncio.Future[Any]
     queued_at: float
+    #: When a worker took it (0: still queued).
+    started_at: float = 0.0
+    #: The worker running it, and the timer that ends it at its deadline or budget.
+    worker: _Worker | None = None
+    timer: asyncio.TimerHandle | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +140,11 @@ class PoolStats:
     dropped: int
     pids: tuple[int, ...]
     worker_retirements: int = 0
+    #: Running jobs ended with their worker: the caller cancelled, its deadline
+    #: passed, or the job used its whole budget (``max_job_s``).
+    stopped_cancelled: int = 0
+    stopped_deadline: int = 0
+    stopped_budget: int = 0
 
 
 #: After a job whose request or answer was larger than this, the worker hands freed heap
@@ -245,6 +268,13 @@ class _Worker:
         self.conn: multiprocessing.connection.Connection | None = None
         self.current: _Job | None = None
         self.thread = threading.Thread(target=self._feed, name=f"pool-feeder-{index}", daemon=True)
+        #: Between the event loop, which may kill the process for a job that
+        #: must end, and this feeder: ``answered`` is the job whose answer has
+        #: been read (too late to kill for it), ``killed_for`` the job the
+        #: process was killed for (its end of the pipe is not a crash).
+        self.lock = threading.Lock()
+        self.answered: _Job | None = None
+        self.killed_for: _Job | None = None
 
     def spawn(self) -> None:
         parent, child = self.pool.ctx.Pipe(duplex=True)
@@ -254,7 +284,8 @@ class _Worker:
         process.daemon = True
         process.start()
         child.close()
-        self.process, self.conn = process, parent
+        with self.lock:
+            self.process, self.conn = process, parent
 
     @property
     def pid(self) -> int:
@@ -297,21 +328,40 @@ class _Worker:
             _send(self.conn, messages)
             del messages
             reply = _recv(self.conn, self.conn.recv_bytes())
+            with self.lock:
+                killed = self.killed_for is job
+                if not killed:
+                    self.answered = job
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
-            code = self.process.exitcode if self.process is not None else None
-            log.warning(
-                "worker %d (pid %d) died running %s (exit code %s): replacing it", self.index, self.pid, job.name, code
-            )
-            self._replace()
-            self.pool._finished(
-                self,
-                job,
-                error=Unavailable(
-                    f"the worker running this call died ({type(exc).__name__}); it has been replaced: retry the call",
-                    retry_after_s=0.05,
-                ),
-            )
+            with self.lock:
+                killed = self.killed_for is job
+            if not killed:
+                self._died(job, exc)
+                return
+        if killed:
+            # Ended on purpose (see WorkerPool.stop_job); the job's future is settled.
+            self._respawn(exiting=False)
+            self.pool._finished(self, job, error=Unavailable("the job was stopped"))
             return
+        self._answered(job, reply)
+
+    def _died(self, job: _Job, exc: BaseException) -> None:
+        code = self.process.exitcode if self.process is not None else None
+        log.warning(
+            "worker %d (pid %d) died running %s (exit code %s): replacing it", self.index, self.pid, job.name, code
+        )
+        self._replace()
+        self.pool._finished(
+            self,
+            job,
+            error=Unavailable(
+                f"the worker running this call died ({type(exc).__name__}); it has been replaced: retry the call",
+                retry_after_s=0.05,
+            ),
+        )
+
+    def _answered(self, job: _Job, reply: tuple[str, Any]) -> None:
+        assert self.conn is not None
         kind, value = reply
         if kind == "ok":
             self.pool._finished(self, job, result=value)
@@ -343,21 +393,38 @@ class _Worker:
         if self._respawn(exiting=False):
             self.pool.restarts += 1
 
+    def kill_for(self, job: _Job) -> bool:
+        """Kill the process now if it is still working on ``job`` (event loop side)."""
+        with self.lock:
+            if self.answered is job:
+                return False
+            # Between processes (a retiring worker being replaced) the job has
+            # not been sent: the feeder sees the mark and drops it.
+            self.killed_for = job
+            if self.process is not None:
+                with contextlib.suppress(Exception):
+                    self.process.kill()
+        return True
+
     def _respawn(self, *, exiting: bool) -> bool:
         """Close the worker's pipe, end its process and start a fresh one;
         False when the pool is closing (no fresh one). A worker ``exiting`` on
-        its own gets a few seconds to do so before it is killed."""
+        its own gets a few seconds to do so before it is killed. The lock is
+        held only to swap the process: ``kill_for`` runs on the event loop."""
+        with self.lock:
+            conn, process = self.conn, self.process
+            self.conn = self.process = None
         with contextlib.suppress(Exception):
-            if self.conn is not None:
-                self.conn.close()
-        if self.process is not None:
+            if conn is not None:
+                conn.close()
+        if process is not None:
             if exiting:
-                self.process.join(timeout=5)
+                process.join(timeout=5)
             with contextlib.suppress(Exception):
-                self.process.kill()
-            self.process.join(timeout=5)
+                process.kill()
+            process.join(timeout=5)
             with contextlib.suppress(Exception):
-                self.process.close()
+                process.close()
         if self.pool.closing:
             return False
         self.spawn()
@@ -385,7 +452,13 @@ class WorkerPool:
     """
 
     def __init__(
-        self, size: int, capacity: int, *, start_method: str = "forkserver", retire_growth: int = DEFAULT_RETIRE_GROWTH
+        self,
+        size: int,
+        capacity: int,
+        *,
+        start_method: str = "forkserver",
+        retire_growth: int = DEFAULT_RETIRE_GROWTH,
+        max_job_s: float = DEFAULT_MAX_JOB_S,
     ) -> None:
         if size < 1 or capacity < 0:
             raise ValueError("a pool needs at least one worker and a non-negative capacity")
@@ -395,6 +468,9 @@ class WorkerPool:
         #: (and a trim, after a big one) is replaced; 0 never.
         self.retire_growth = retire_growth
         self.retired = 0
+        #: The longest any one job may run in a worker before it is ended.
+        self.max_job_s = max_job_s
+        self.stopped = {"cancelled": 0, "deadline": 0, "budget": 0}
         ctx: Any
         if start_method == "forkserver":
             ctx = multiprocessing.get_context("forkserver")
@@ -459,6 +535,9 @@ class WorkerPool:
             rejected=self.rejected,
             worker_restarts=self.restarts,
             worker_retirements=self.retired,
+            stopped_cancelled=self.stopped["cancelled"],
+            stopped_deadline=self.stopped["deadline"],
+            stopped_budget=self.stopped["budget"],
             dropped=self.dropped,
             pids=tuple(w.pid for w in self._workers),
         )
@@ -492,13 +571,60 @@ class WorkerPool:
             return await job.future
         except asyncio.CancelledError:
             # The caller went away: a queued job is skipped when its turn comes
-            # (its future is cancelled); a running one finishes and is discarded.
+            # (its future is cancelled); a running one ends with its worker.
             job.future.cancel()
+            self._stop_job(job, "cancelled")
             raise
 
     def _dispatch(self, worker: _Worker, job: _Job) -> None:
+        assert self._loop is not None
         worker.current = job
+        job.worker = worker
+        job.started_at = now = time.monotonic()
+        end = now + self.max_job_s
+        if job.deadline is not None:
+            end = min(end, job.deadline)
+        job.timer = self._loop.call_later(max(0.0, end - now), self._expire, job)
         worker.give(job)
+
+    def _expire(self, job: _Job) -> None:
+        """A running job's deadline or budget is over: fail it and end its worker."""
+        if job.future.done():
+            return
+        if job.deadline is not None and job.deadline <= job.started_at + self.max_job_s:
+            reason = "deadline"
+            error: Exception = DeadlineExpired(
+                f"job {job.name}: the call's deadline passed while it ran; its work was stopped", started=True
+            )
+        else:
+            reason = "budget"
+            error = JobBudgetExceeded(
+                f"the work took more than {self.max_job_s:g} s, the server's limit for one call "
+                "(--max-job-seconds): it was stopped; split the document or window into smaller calls",
+                budget_s=self.max_job_s,
+            )
+        job.future.set_exception(error)
+        self._stop_job(job, reason)
+
+    def _stop_job(self, job: _Job, reason: str) -> None:
+        """End the worker still running ``job`` (if it is) and count why."""
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        worker = job.worker
+        if worker is None or worker.current is not job:
+            return
+        if worker.kill_for(job):
+            self.stopped[reason] += 1
+            log.info(
+                "stopped job %s after %.3f s in worker %d: %s",
+                job.name,
+                time.monotonic() - job.started_at,
+                worker.index,
+                {"cancelled": "its caller went away", "deadline": "its deadline passed", "budget": "over budget"}[
+                    reason
+                ],
+            )
 
     def _finished(self, worker: _Worker, job: _Job, *, result: Any = None, error: BaseException | None = None) -> None:
         """Called on the worker's feeder thread; hands over to the event loop."""
@@ -509,6 +635,10 @@ class WorkerPool:
     def _settle(self, worker: _Worker, job: _Job, result: Any, error: BaseException | None) -> None:
         elapsed = time.monotonic() - job.queued_at
         self._mean_job_s = 0.9 * self._mean_job_s + 0.1 * elapsed
+        if job.timer is not None:
+            job.timer.cancel()
+            job.timer = None
+        job.worker = None
         worker.current = None
         if error is None:
             self.completed += 1

@@ -157,6 +157,21 @@ class _LiveCollector(Collector):
                 "Workers replaced because a job left them much larger than they started.",
             ),
             ("scheduleflow_pool_dropped", p.dropped, "Queued jobs dropped: deadline passed or caller gone."),
+            (
+                "scheduleflow_pool_jobs_stopped_cancelled",
+                p.stopped_cancelled,
+                "Running jobs stopped with their worker: the caller went away.",
+            ),
+            (
+                "scheduleflow_pool_jobs_stopped_deadline",
+                p.stopped_deadline,
+                "Running jobs stopped with their worker: the call's deadline passed.",
+            ),
+            (
+                "scheduleflow_pool_jobs_stopped_budget",
+                p.stopped_budget,
+                "Running jobs stopped with their worker: over --max-job-seconds.",
+            ),
             ("scheduleflow_inline_calls", self.stats.inline, "Calls small enough to run on the event loop."),
             (
                 "scheduleflow_validate_fast_calls",

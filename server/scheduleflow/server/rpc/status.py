@@ -34,7 +34,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from scheduleflow.server.core import errors
-from scheduleflow.server.dispatch.errors import DeadlineExpired, JobFailed
+from scheduleflow.server.dispatch.errors import DeadlineExpired, JobBudgetExceeded, JobFailed
 
 log = logging.getLogger("scheduleflow.errors")
 
@@ -79,10 +79,23 @@ def _retry(seconds: float) -> any_pb2.Any:
 def to_status(exc: BaseException) -> grpc.Status:
     """The gRPC status (code, message, details trailer) for ``exc``."""
     if isinstance(exc, DeadlineExpired):
+        if exc.started:
+            return _status(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                "the deadline passed while the work ran, and the work was stopped: give the call more time",
+            )
         return _status(
             grpc.StatusCode.DEADLINE_EXCEEDED,
             "the deadline passed before the work could start; give more time or retry",
         )
+    if isinstance(exc, JobBudgetExceeded):
+        # RESOURCE_EXHAUSTED, not DEADLINE_EXCEEDED: the caller's deadline was
+        # not the limit, so more time would not help; and no RetryInfo, as
+        # the same call would use up the same budget again.
+        info = error_details_pb2.ErrorInfo(
+            reason="JOB_BUDGET_EXCEEDED", domain=DOMAIN, metadata={"max_job_seconds": f"{exc.budget_s:g}"}
+        )
+        return _status(grpc.StatusCode.RESOURCE_EXHAUSTED, exc.message, [_pack(info)])
     if isinstance(exc, errors.ScheduleFlowError):
         for cls, code, reason in _CODES:
             if isinstance(exc, cls):

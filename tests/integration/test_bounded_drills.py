@@ -1,0 +1,138 @@
+"""Drills for bounded work: work ends with its caller, refusals are cheap, drains end with the work.
+
+Like tests/integration/test_fault_drills.py: every drill is a coroutine
+``drill_*(tmp, **scale)`` that starts its own server, asserts what the
+clients saw and returns its figures; the tests run them at CI scale, and
+``bench/drills.py`` at a larger one. Time limits the issue sets (a worker
+freed within 100 ms, ...) are checked only with ``strict=True`` (the bench):
+tests assert counts and codes, never wall-clock figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import grpc
+import psutil
+
+from tests.integration.test_fault_drills import (
+    Drill,
+    open_channel,
+    report,
+    stats_of,
+    validate_request,
+    wait_for_stats,
+)
+from tests.serverproc import start_server
+
+#: How soon a stopped job's worker must be gone (bench verdict only).
+STOP_WITHIN_S = 0.100
+
+
+async def _gone(pid: int, *, timeout: float = 30.0) -> None:
+    """Until process ``pid`` no longer runs (polled every millisecond; ``timeout`` is a safety net)."""
+    for _ in range(int(timeout / 0.001)):
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"process {pid} still runs")
+
+
+# -- a job ends with its caller ---------------------------------------------------
+
+
+async def drill_job_ends_with_its_caller(tmp: Path, *, events: int = 100_000, strict: bool = False) -> dict[str, Any]:
+    """A 100k-event Validate in the only worker: cancelled, then run past its deadline.
+
+    Each time the worker running it is killed and replaced, counted in GetStats,
+    and the next call is served by the fresh worker.
+    """
+    args = ("--workers", "1", "--inline-max-bytes", "0")
+    with start_server(tmp, *args) as srv:
+        channel, stub = open_channel(srv.address)
+        async with channel:
+            figures: dict[str, Any] = {"events": events}
+            for how in ("cancelled", "deadline"):
+                [pid] = (await stats_of(stub)).pool.worker_pids
+                if how == "cancelled":
+                    call = stub.Validate(validate_request(events), timeout=600)
+                    task = asyncio.ensure_future(call)
+                    await wait_for_stats(stub, lambda s: s.pool.busy == 1, what="the job running")
+                    call.cancel()
+                    ended = time.monotonic()
+                    code = "CANCELLED"
+                else:
+                    # Four times the work, and a deadline that passes well before its end.
+                    task = asyncio.ensure_future(stub.Validate(validate_request(4 * events), timeout=0.5))
+                    try:
+                        await task
+                        code = "OK"
+                    except grpc.aio.AioRpcError as err:
+                        code = err.code().name
+                    ended = time.monotonic()
+                    assert code == "DEADLINE_EXCEEDED", code
+                await _gone(pid)
+                stop_s = time.monotonic() - ended
+                await asyncio.gather(task, return_exceptions=True)
+                stats = await wait_for_stats(
+                    stub,
+                    lambda s, pid=pid: (
+                        s.pool.busy == 0 and pid not in s.pool.worker_pids and len(s.pool.worker_pids) == 1
+                    ),
+                    what="a fresh worker",
+                )
+                figures[f"{how}: client saw"] = code
+                figures[f"{how}: worker gone after (ms)"] = round(stop_s * 1000, 1)
+                if strict:
+                    assert stop_s <= STOP_WITHIN_S, f"{how}: the worker took {stop_s * 1000:.0f} ms to stop"
+            pool = stats.pool
+            assert pool.jobs_stopped_cancelled + pool.jobs_stopped_deadline == 2, pool
+            assert pool.worker_restarts == 0, pool
+            small = await stub.Validate(validate_request(100), timeout=60)
+            assert small.summary.event_count == 100
+            figures["jobs_stopped (cancelled, deadline)"] = (pool.jobs_stopped_cancelled, pool.jobs_stopped_deadline)
+    return figures
+
+
+async def test_a_cancelled_or_late_job_frees_its_worker(tmp_path: Path) -> None:
+    report("a job ends with its caller", await drill_job_ends_with_its_caller(tmp_path, events=60_000))
+
+
+async def drill_job_budget(tmp: Path, *, events: int = 100_000, strict: bool = False) -> dict[str, Any]:
+    """A job past --max-job-seconds ends with RESOURCE_EXHAUSTED, no retry hint, and a fresh worker."""
+    args = ("--workers", "1", "--inline-max-bytes", "0", "--max-job-seconds", "0.2")
+    with start_server(tmp, *args) as srv:
+        channel, stub = open_channel(srv.address)
+        async with channel:
+            try:
+                await stub.Validate(validate_request(events), timeout=600)
+                code, message = "OK", ""
+            except grpc.aio.AioRpcError as err:
+                code, message = err.code().name, err.details() or ""
+            assert code == "RESOURCE_EXHAUSTED", (code, message)
+            assert "max-job-seconds" in message, message
+            stats = await wait_for_stats(stub, lambda s: s.pool.busy == 0, what="the pool idle")
+            assert stats.pool.jobs_stopped_budget == 1, stats.pool
+            codes = {r.method.rsplit("/", 1)[1]: dict(r.codes) for r in stats.rpcs}
+            assert codes["Validate"] == {"RESOURCE_EXHAUSTED": 1}, codes
+    return {"client saw": code, "message": message[:120]}
+
+
+async def test_a_job_over_the_servers_budget_is_stopped(tmp_path: Path) -> None:
+    report("a job over --max-job-seconds", await drill_job_budget(tmp_path, events=60_000))
+
+
+DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
+    "a job ends with its caller": (
+        drill_job_ends_with_its_caller,
+        {"events": 60_000},
+        {"events": 100_000, "strict": True},
+    ),
+    "a job over --max-job-seconds": (drill_job_budget, {"events": 60_000}, {"events": 100_000, "strict": True}),
+}
