@@ -30,6 +30,20 @@ def check_revision(expected_revision: int | None) -> None:
         raise InvalidInput.at("must not be negative", field="expected_revision")
 
 
+def check_changes_since(channel_id: str, revision: int, limit: int) -> None:
+    check_channel_id(channel_id)
+    if revision < 0:
+        raise InvalidInput.at("must not be negative", field="revision")
+    if limit < 1:
+        raise InvalidInput.at("must be positive", field="limit")
+
+
+def check_prune(channel_id: str, keep_last: int) -> None:
+    check_channel_id(channel_id)
+    if keep_last < 0:
+        raise InvalidInput.at("must not be negative", field="keep_last")
+
+
 def check_commit(
     channel_id: str,
     events: Sequence[Event],

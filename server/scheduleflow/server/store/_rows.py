@@ -20,6 +20,7 @@ from typing import Any
 
 from scheduleflow.server.core.model import Event, EventKind, TupleLike
 from scheduleflow.server.core.sharing import TextPool
+from scheduleflow.server.store.port import ChangeRecord
 
 #: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json)
 EventRow = tuple[str, int, int, int, str, str, str, int, str]
@@ -194,3 +195,9 @@ def decode_change(payload: bytes) -> tuple[tuple[Event, ...], tuple[Event, ...],
         tuple(unpacked(item) for item in document["u"]),
         tuple(document["r"]),
     )
+
+
+def change_record(channel_id: str, revision: int, commit_time_us: int, deleted: object, payload: bytes) -> ChangeRecord:
+    """The :class:`ChangeRecord` of one row of the ``changes`` table."""
+    added, updated, removed = decode_change(payload)
+    return ChangeRecord(channel_id, revision, commit_time_us, added, updated, removed, bool(deleted))

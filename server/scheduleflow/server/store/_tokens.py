@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.model import Window
+from scheduleflow.server.core.model import Event, Window
 from scheduleflow.server.store.port import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 _FIELD = "page_token"
@@ -106,3 +106,14 @@ def decode_event_token(token: str, channel_id: str, window: Window | None) -> Ev
     if token_window != window:
         raise InvalidInput.at("page token was issued for another window", field=_FIELD)
     return EventCursor(channel_id, window, revision, start, last_id)
+
+
+def next_events_token(events: list[Event], size: int, channel_id: str, window: Window | None, revision: int) -> str:
+    """The token of the page after ``events``, read with one row more than
+    ``size`` to learn whether there is one; that extra row is dropped from
+    ``events``. ``""`` at the end."""
+    if len(events) <= size:
+        return ""
+    del events[size:]
+    last = events[-1]
+    return encode_event_token(EventCursor(channel_id, window, revision, last.start_us, last.id))

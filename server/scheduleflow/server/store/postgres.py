@@ -266,11 +266,7 @@ async def _fetch_events(conn: _Conn, sql: str, *args: object) -> list[Event]:
 
 
 def _decode_changes(channel_id: str, records: list[asyncpg.Record]) -> list[ChangeRecord]:
-    changes = []
-    for revision, commit_time_us, deleted, payload in records:
-        added, updated, removed = _rows.decode_change(payload)
-        changes.append(ChangeRecord(channel_id, revision, commit_time_us, added, updated, removed, deleted))
-    return changes
+    return [_rows.change_record(channel_id, *record) for record in records]
 
 
 class PostgresStore:
@@ -544,13 +540,8 @@ class PostgresStore:
                 size + 1,
             )
             event = _rows.RowReader().event
-            events = [event(*record) for record in records[:size]]
-            token = ""
-            if len(records) > size:
-                last = events[-1]
-                token = _tokens.encode_event_token(
-                    _tokens.EventCursor(channel_id, window, row.revision, last.start_us, last.id)
-                )
+            events = [event(*record) for record in records]
+            token = _tokens.next_events_token(events, size, channel_id, window, row.revision)
             return events, token, row.revision
 
         return await self._read(work)
@@ -618,11 +609,7 @@ class PostgresStore:
     async def changes_since(self, channel_id: str, revision: int, *, limit: int = 1000) -> list[ChangeRecord] | None:
         """Change records after ``revision``, oldest first; ``None`` if the log
         cannot continue from there (pruned, or ahead of the channel)."""
-        _checks.check_channel_id(channel_id)
-        if revision < 0:
-            raise InvalidInput.at("must not be negative", field="revision")
-        if limit < 1:
-            raise InvalidInput.at("must be positive", field="limit")
+        _checks.check_changes_since(channel_id, revision, limit)
         _check_text(channel_id, "channel_id")
 
         async def work(conn: _Conn) -> list[asyncpg.Record] | None:
@@ -646,9 +633,7 @@ class PostgresStore:
 
     async def prune_changes(self, channel_id: str, *, keep_last: int) -> int:
         """Drop all but the newest ``keep_last`` change records; return how many went."""
-        _checks.check_channel_id(channel_id)
-        if keep_last < 0:
-            raise InvalidInput.at("must not be negative", field="keep_last")
+        _checks.check_prune(channel_id, keep_last)
         _check_text(channel_id, "channel_id")
 
         async def work(conn: _Conn) -> int:

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
+from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.store import _checks, _plan, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store._plan import ChannelRow
@@ -361,13 +361,7 @@ class SqliteStore:
                     " ORDER BY start_us, event_id LIMIT ?",
                     [channel_id, *params, size + 1],
                 )
-                token = ""
-                if len(events) > size:
-                    del events[size:]
-                    last = events[-1]
-                    token = _tokens.encode_event_token(
-                        _tokens.EventCursor(channel_id, window, row.revision, last.start_us, last.id)
-                    )
+                token = _tokens.next_events_token(events, size, channel_id, window, row.revision)
                 return events, token, row.revision
 
         return await self._read(work)
@@ -425,36 +419,27 @@ class SqliteStore:
     async def changes_since(self, channel_id: str, revision: int, *, limit: int = 1000) -> list[ChangeRecord] | None:
         """Change records after ``revision``, oldest first; ``None`` if the log
         cannot continue from there (pruned, or ahead of the channel)."""
-        _checks.check_channel_id(channel_id)
-        if revision < 0:
-            raise InvalidInput.at("must not be negative", field="revision")
-        if limit < 1:
-            raise InvalidInput.at("must be positive", field="limit")
+        _checks.check_changes_since(channel_id, revision, limit)
 
         def work(conn: sqlite3.Connection) -> list[ChangeRecord] | None:
             with _snapshot(conn):
                 row = _plan.existing(_channel_row(conn, channel_id), channel_id)
                 if not _plan.log_continues(row, revision):
                     return None
-                records = []
-                for rev, commit_time_us, deleted, payload in conn.execute(
-                    "SELECT revision, commit_time_us, channel_deleted, payload FROM changes"
-                    " WHERE channel_id = ? AND revision > ? ORDER BY revision LIMIT ?",
-                    (channel_id, revision, limit),
-                ):
-                    added, updated, removed = _rows.decode_change(payload)
-                    records.append(
-                        ChangeRecord(channel_id, rev, commit_time_us, added, updated, removed, bool(deleted))
+                return [
+                    _rows.change_record(channel_id, *found)
+                    for found in conn.execute(
+                        "SELECT revision, commit_time_us, channel_deleted, payload FROM changes"
+                        " WHERE channel_id = ? AND revision > ? ORDER BY revision LIMIT ?",
+                        (channel_id, revision, limit),
                     )
-                return records
+                ]
 
         return await self._read(work)
 
     async def prune_changes(self, channel_id: str, *, keep_last: int) -> int:
         """Drop all but the newest ``keep_last`` change records; return how many went."""
-        _checks.check_channel_id(channel_id)
-        if keep_last < 0:
-            raise InvalidInput.at("must not be negative", field="keep_last")
+        _checks.check_prune(channel_id, keep_last)
 
         def work(conn: sqlite3.Connection) -> int:
             with _transaction(conn):
