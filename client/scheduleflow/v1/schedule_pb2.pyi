@@ -54,6 +54,9 @@ class FindingCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FINDING_CODE_MISSING_FIELD: _ClassVar[FindingCode]
     FINDING_CODE_NORMALISED_TIMESTAMP: _ClassVar[FindingCode]
     FINDING_CODE_NOT_WHOLE_FRAMES: _ClassVar[FindingCode]
+    FINDING_CODE_NONSTANDARD_CHANNEL_ID: _ClassVar[FindingCode]
+    FINDING_CODE_EXTENSION_NOT_STORED: _ClassVar[FindingCode]
+    FINDING_CODE_CONFLICT_RESOLVED: _ClassVar[FindingCode]
 
 class PlaybackOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -107,6 +110,9 @@ FINDING_CODE_SEPARATION_BREACH: FindingCode
 FINDING_CODE_MISSING_FIELD: FindingCode
 FINDING_CODE_NORMALISED_TIMESTAMP: FindingCode
 FINDING_CODE_NOT_WHOLE_FRAMES: FindingCode
+FINDING_CODE_NONSTANDARD_CHANNEL_ID: FindingCode
+FINDING_CODE_EXTENSION_NOT_STORED: FindingCode
+FINDING_CODE_CONFLICT_RESOLVED: FindingCode
 PLAYBACK_ORDER_UNSPECIFIED: PlaybackOrder
 PLAYBACK_ORDER_SEQUENTIAL: PlaybackOrder
 PLAYBACK_ORDER_SHUFFLE: PlaybackOrder

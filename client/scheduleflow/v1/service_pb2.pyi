@@ -12,12 +12,30 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ConflictPolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONFLICT_POLICY_UNSPECIFIED: _ClassVar[ConflictPolicy]
+    CONFLICT_POLICY_REFUSE: _ClassVar[ConflictPolicy]
+    CONFLICT_POLICY_LATER_WINS: _ClassVar[ConflictPolicy]
+
+class ImportAtomicity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    IMPORT_ATOMICITY_UNSPECIFIED: _ClassVar[ImportAtomicity]
+    IMPORT_ATOMICITY_ALL_CHANNELS: _ClassVar[ImportAtomicity]
+    IMPORT_ATOMICITY_PER_CHANNEL: _ClassVar[ImportAtomicity]
+
 class ImportMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     IMPORT_MODE_UNSPECIFIED: _ClassVar[ImportMode]
     IMPORT_MODE_REPLACE_WINDOW: _ClassVar[ImportMode]
     IMPORT_MODE_REPLACE_ALL: _ClassVar[ImportMode]
     IMPORT_MODE_MERGE: _ClassVar[ImportMode]
+CONFLICT_POLICY_UNSPECIFIED: ConflictPolicy
+CONFLICT_POLICY_REFUSE: ConflictPolicy
+CONFLICT_POLICY_LATER_WINS: ConflictPolicy
+IMPORT_ATOMICITY_UNSPECIFIED: ImportAtomicity
+IMPORT_ATOMICITY_ALL_CHANNELS: ImportAtomicity
+IMPORT_ATOMICITY_PER_CHANNEL: ImportAtomicity
 IMPORT_MODE_UNSPECIFIED: ImportMode
 IMPORT_MODE_REPLACE_WINDOW: ImportMode
 IMPORT_MODE_REPLACE_ALL: ImportMode
@@ -30,7 +48,7 @@ class EventList(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ...) -> None: ...
 
 class ValidateRequest(_message.Message):
-    __slots__ = ("events", "document", "stored", "channel_id", "time_zone", "window", "rules", "return_events")
+    __slots__ = ("events", "document", "stored", "channel_id", "time_zone", "window", "rules", "return_events", "channel_ids")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     STORED_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +57,7 @@ class ValidateRequest(_message.Message):
     WINDOW_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
     RETURN_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_IDS_FIELD_NUMBER: _ClassVar[int]
     events: EventList
     document: _schedule_pb2.Document
     stored: bool
@@ -47,22 +66,44 @@ class ValidateRequest(_message.Message):
     window: _schedule_pb2.TimeWindow
     rules: _schedule_pb2.ValidationRules
     return_events: bool
-    def __init__(self, events: _Optional[_Union[EventList, _Mapping]] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., stored: _Optional[bool] = ..., channel_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., return_events: _Optional[bool] = ...) -> None: ...
+    channel_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, events: _Optional[_Union[EventList, _Mapping]] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., stored: _Optional[bool] = ..., channel_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., return_events: _Optional[bool] = ..., channel_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ValidateResponse(_message.Message):
-    __slots__ = ("valid", "findings", "summary", "events")
+    __slots__ = ("valid", "findings", "summary", "events", "channels")
     VALID_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     valid: bool
     findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
     summary: _schedule_pb2.ValidationSummary
     events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
-    def __init__(self, valid: _Optional[bool] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., summary: _Optional[_Union[_schedule_pb2.ValidationSummary, _Mapping]] = ..., events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ...) -> None: ...
+    channels: _containers.RepeatedCompositeFieldContainer[ValidateChannelResult]
+    def __init__(self, valid: _Optional[bool] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., summary: _Optional[_Union[_schedule_pb2.ValidationSummary, _Mapping]] = ..., events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., channels: _Optional[_Iterable[_Union[ValidateChannelResult, _Mapping]]] = ...) -> None: ...
+
+class ValidateChannelResult(_message.Message):
+    __slots__ = ("channel_id", "valid", "findings", "summary")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    valid: bool
+    findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
+    summary: _schedule_pb2.ValidationSummary
+    def __init__(self, channel_id: _Optional[str] = ..., valid: _Optional[bool] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., summary: _Optional[_Union[_schedule_pb2.ValidationSummary, _Mapping]] = ...) -> None: ...
 
 class ImportRequest(_message.Message):
-    __slots__ = ("channel_id", "document", "mode", "dry_run", "expected_revision", "idempotency_key", "rules")
+    __slots__ = ("channel_id", "document", "mode", "dry_run", "expected_revision", "idempotency_key", "rules", "channel_ids", "channel_map", "conflict_policy", "atomicity", "last_stop_time")
+    class ChannelMapEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +111,11 @@ class ImportRequest(_message.Message):
     EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     RULES_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_IDS_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_MAP_FIELD_NUMBER: _ClassVar[int]
+    CONFLICT_POLICY_FIELD_NUMBER: _ClassVar[int]
+    ATOMICITY_FIELD_NUMBER: _ClassVar[int]
+    LAST_STOP_TIME_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     document: _schedule_pb2.Document
     mode: ImportMode
@@ -77,10 +123,15 @@ class ImportRequest(_message.Message):
     expected_revision: int
     idempotency_key: str
     rules: _schedule_pb2.ValidationRules
-    def __init__(self, channel_id: _Optional[str] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., mode: _Optional[_Union[ImportMode, str]] = ..., dry_run: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ...) -> None: ...
+    channel_ids: _containers.RepeatedScalarFieldContainer[str]
+    channel_map: _containers.ScalarMap[str, str]
+    conflict_policy: ConflictPolicy
+    atomicity: ImportAtomicity
+    last_stop_time: _timestamp_pb2.Timestamp
+    def __init__(self, channel_id: _Optional[str] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., mode: _Optional[_Union[ImportMode, str]] = ..., dry_run: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., channel_ids: _Optional[_Iterable[str]] = ..., channel_map: _Optional[_Mapping[str, str]] = ..., conflict_policy: _Optional[_Union[ConflictPolicy, str]] = ..., atomicity: _Optional[_Union[ImportAtomicity, str]] = ..., last_stop_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ImportResponse(_message.Message):
-    __slots__ = ("channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "dry_run_revision")
+    __slots__ = ("channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "dry_run_revision", "channels")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     ADDED_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +142,7 @@ class ImportResponse(_message.Message):
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_REVISION_FIELD_NUMBER: _ClassVar[int]
+    CHANNELS_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     revision: int
     added: int
@@ -101,7 +153,38 @@ class ImportResponse(_message.Message):
     dry_run: bool
     replayed: bool
     dry_run_revision: int
-    def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., dry_run_revision: _Optional[int] = ...) -> None: ...
+    channels: _containers.RepeatedCompositeFieldContainer[ImportChannelResult]
+    def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., dry_run_revision: _Optional[int] = ..., channels: _Optional[_Iterable[_Union[ImportChannelResult, _Mapping]]] = ...) -> None: ...
+
+class ImportChannelResult(_message.Message):
+    __slots__ = ("channel_id", "document_channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "committed", "error_code", "error_message")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    ADDED_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    document_channel_id: str
+    revision: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    findings: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
+    dry_run: bool
+    replayed: bool
+    committed: bool
+    error_code: int
+    error_message: str
+    def __init__(self, channel_id: _Optional[str] = ..., document_channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., committed: _Optional[bool] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ...) -> None: ...
 
 class ExportRequest(_message.Message):
     __slots__ = ("channel_id", "format", "window", "pretty")

@@ -106,15 +106,17 @@ def test_a_real_world_listing_is_read() -> None:
     assert not [f for f in doc.findings if f.severity is Severity.ERROR]
 
 
-def test_the_last_programme_without_stop_is_a_finding() -> None:
+def test_the_last_programme_without_stop_is_left_out_with_a_warning() -> None:
     content = b"""<tv><channel id="a.b"><display-name>A</display-name></channel>
 <programme start="20250701100000 +0000" channel="a.b"><title>One</title></programme>
 <programme start="20250701110000 +0000" channel="a.b"><title>Two</title></programme>
 </tv>"""
     doc = parse_document(content)
     assert [e.id for e in doc.events] == ["a.b@20250701T100000Z"]
-    (finding,) = [f for f in doc.findings if f.severity is Severity.ERROR]
+    assert not [f for f in doc.findings if f.severity is Severity.ERROR]
+    (finding,) = [f for f in doc.findings if f.severity is Severity.WARNING]
     assert finding.code is FindingCode.MISSING_FIELD
+    assert "'Two'" in finding.message
     assert finding.event_ids == ("a.b@20250701T110000Z",)
     assert finding.location is not None
     assert (finding.location.line, finding.location.column) == (3, 1)

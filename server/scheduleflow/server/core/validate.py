@@ -26,6 +26,7 @@ from operator import add, eq, itemgetter, lt
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from scheduleflow.server.core.conflicts import is_clump_pair
 from scheduleflow.server.core.errors import quote
 from scheduleflow.server.core.model import (
     Event,
@@ -57,6 +58,9 @@ SEVERITY_OF: Mapping[FindingCode, Severity] = {
     FindingCode.SEPARATION_BREACH: Severity.WARNING,
     FindingCode.MISSING_FIELD: Severity.ERROR,
     FindingCode.NORMALISED_TIMESTAMP: Severity.INFO,
+    FindingCode.NONSTANDARD_CHANNEL_ID: Severity.INFO,
+    FindingCode.EXTENSION_NOT_STORED: Severity.INFO,
+    FindingCode.CONFLICT_RESOLVED: Severity.WARNING,
 }
 
 
@@ -492,6 +496,8 @@ def _sweep(
             start = starts[k]
             if start < max_end:
                 end = ends[k]
+                if end == max_end and start == starts[holder] and is_clump_pair(placed[holder], placed[k]):
+                    continue  # one slot shared by design (XMLTV clumpidx), not an overlap
                 top = min(end, max_end)
                 overlap_total += max(0, top - max(start, double_until))
                 double_until = max(double_until, top)

@@ -23,7 +23,7 @@ Modules: ``detect`` (format sniffing), ``native_xml``, ``native_json``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 
@@ -33,15 +33,19 @@ from scheduleflow.server.formats._common import gc_paused
 from scheduleflow.server.formats._xml_safety import check_size
 from scheduleflow.server.formats.detect import Format, detect_format
 from scheduleflow.server.formats.limits import Limits
+from scheduleflow.server.formats.xmltv import Guide, GuideChannel
 
 __all__ = [
     "CONTENT_TYPES",
     "SCHEMA_FILES",
     "XML_NAMESPACE",
     "Format",
+    "Guide",
+    "GuideChannel",
     "Limits",
     "detect_format",
     "parse_document",
+    "parse_guide",
     "render_document",
     "render_document_parts",
     "schema_file",
@@ -97,6 +101,33 @@ def parse_document(
         if fmt is Format.BXF:
             return bxf.parse(content, default_zone=default_zone, limits=limits)
         return xmltv.parse(content, limits=limits, channel_id=channel_id)
+
+
+def parse_guide(
+    content: bytes,
+    fmt: Format | None = None,
+    *,
+    default_zone: str = "UTC",
+    limits: Limits = _DEFAULT_LIMITS,
+    select: Collection[str] = (),
+    rename: Mapping[str, str] | None = None,
+    end_us: int | None = None,
+) -> Guide:
+    """Read every channel of a document in one pass (or those in ``select``).
+
+    XMLTV documents hold any number of channels (``xmltv.parse_guide``:
+    ``rename`` maps their ids to stored ids, ``end_us`` ends a last programme
+    without stop). A native document is a guide of its one channel, whose
+    ``document_id`` is the id it names (or ""); ``select`` and ``rename`` do
+    not apply to it: its channel is the one the caller imports into.
+    """
+    check_size(content, limits)
+    fmt = detect_format(content) if fmt is None else Format(fmt)
+    with gc_paused():
+        if fmt is Format.XMLTV:
+            return xmltv.parse_guide(content, limits=limits, select=select, rename=rename, end_us=end_us)
+        doc = parse_document(content, fmt, default_zone=default_zone, limits=limits)
+    return Guide((GuideChannel(doc.channels[0].id if doc.channels else "", doc),))
 
 
 def render_document(

@@ -3,21 +3,25 @@ reference validator ``tv_validate_file`` accepts.
 
 Rules:
 
-1. One channel per import. ``channel_id`` picks one; without it a document
-   that names exactly one channel (in ``<channel>`` or ``<programme
-   channel=...>``) gives that one, and a document with several is
-   ``InvalidInput`` listing them.
-2. Channel ids must look like DNS names, ``bbc1.example`` (xmltv.dtd asks for
-   RFC 2838 ids and ``tv_validate_file`` rejects anything else), on import
-   and on export.
+1. One parse, every channel. ``parse_guide`` reads a whole guide and gives
+   each channel (or each one in ``select``, by its id in the document) a
+   ``ScheduleDocument`` of its own. The filter runs before any check of a
+   channel's own content, so one odd channel never blocks the others.
+   ``rename`` maps document ids to stored ids. ``parse`` is the one-channel
+   view: ``channel_id`` picks one; without it a document that names several
+   is ``InvalidInput`` listing them.
+2. Any non-empty channel id is read: xmltv.dtd only says ids *should*
+   follow RFC 2838, and published guides use ``CNN``, ``1`` or ``Game One``.
+   An id outside RFC 2838 form is an INFO finding (NONSTANDARD_CHANNEL_ID).
+   Export still writes only DNS-like ids (``tv_validate_file`` rejects others).
 3. Times are XMLTV's ``YYYYMMDDhhmmss +zzzz``; no offset means UTC (the DTD
    says so). Export writes every instant with the offset the channel's zone
    has at that instant, in whole seconds (XMLTV's precision).
 4. A programme without ``stop`` ends where the next later programme of its
-   channel starts. The last one has no end anyone can know: it becomes an
-   ERROR finding (MISSING_FIELD) and is left out, like an unreadable start,
-   rather than getting a guessed length. A start or stop that cannot be read
-   is a finding too.
+   channel starts. The last one has no end anyone can know: it ends at the
+   caller's ``end_us`` when given, else it is left out with a WARNING
+   (MISSING_FIELD) naming it, rather than getting a guessed length. A start
+   or stop that cannot be read is an ERROR finding.
 5. XMLTV has no event ids. Export writes ours in ``<episode-num
    system="scheduleflow-id">`` (``system`` is free text in the DTD and the
    validator checks only ``xmltv_ns`` numbers) and the asset id likewise in
@@ -33,33 +37,44 @@ Rules:
    Export writes the mapped keys back in the DTD's order; other metadata,
    ``kind`` and ``fixed_start`` have no place in XMLTV and are not exported.
 7. Lenient where real files vary, strict where the DTD is: unknown children
-   and attributes of ``<channel>``/``<programme>`` are ignored, but ``<tv>``
-   holds only channels and programmes, and ``start``/``channel`` are required.
+   and attributes of ``<channel>``/``<programme>`` are ignored; ``x-*`` and
+   other unknown elements under ``<tv>`` are accepted (with what they hold,
+   ``<programme>`` look-alikes included) and reported once per name as an
+   INFO finding (EXTENSION_NOT_STORED: the store has no place for
+   document-level content); ``start`` and ``channel`` are required.
+8. Clumps (``clumpidx="n/total"``: programmes that share one slot because
+   the source could not split it) keep ``clumpidx`` in their metadata, so
+   that validation does not call the members of one clump overlaps.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from lxml import etree
 
+from scheduleflow.server.core.conflicts import CLUMP_KEY
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
     ChannelInfo,
     Event,
+    Finding,
     FindingCode,
     Location,
     ScheduleDocument,
+    Severity,
 )
 from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_datetime, zone
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
+    Collector,
     Encoder,
     check_exportable,
     check_text,
@@ -147,17 +162,71 @@ class _Row:
     asset: str
     metadata: dict[str, str]
     line: int
+    #: The clumpidx attribute as written ("0/2"); "" outside a clump.
+    clumpidx: str = ""
     # Filled in once the channel is chosen and the times are read.
     event_id: str = ""
     start_us: int = 0
     stop_us: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class GuideChannel:
+    """One channel of a guide: its id in the document and what was read for it.
+
+    ``document.channels`` holds the one stored channel (``rename`` applied);
+    ``document.findings`` the findings about this channel's programmes.
+    """
+
+    document_id: str
+    document: ScheduleDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Guide:
+    """A whole XMLTV document, read once: its channels in document order, and
+    the findings that belong to no channel (accepted extensions, skipped
+    channels without an id)."""
+
+    channels: tuple[GuideChannel, ...]
+    findings: tuple[Finding, ...] = ()
+
+
 # ---------------------------------------------------------------- parsing
 
 
 def parse(content: bytes, *, limits: Limits, channel_id: str = "") -> ScheduleDocument:
-    """Read an XMLTV document (see the module rules)."""
+    """Read one channel of an XMLTV document (see the module rules)."""
+    guide = parse_guide(content, limits=limits, select=(channel_id,) if channel_id else ())
+    if not guide.channels:
+        return ScheduleDocument(channels=(), events=(), findings=guide.findings)
+    if len(guide.channels) > 1:
+        known = [c.document_id for c in guide.channels]
+        raise InvalidInput.at(
+            f"this XMLTV document has {len(known)} channels ({', '.join(known[:50])}): "
+            "say which one to read with channel_id",
+            field="channel_id",
+        )
+    doc = guide.channels[0].document
+    if guide.findings:
+        doc = dataclasses.replace(doc, findings=guide.findings + doc.findings)
+    return doc
+
+
+def parse_guide(
+    content: bytes,
+    *,
+    limits: Limits,
+    select: Collection[str] = (),
+    rename: Mapping[str, str] | None = None,
+    end_us: int | None = None,
+) -> Guide:
+    """Read every channel of an XMLTV document in one pass (module rule 1).
+
+    ``select`` names the channels to read by their document ids (empty: all);
+    ``rename`` maps document ids to stored ids; ``end_us`` ends a last
+    programme that has no stop (rule 4).
+    """
     safety.check_size(content, limits)
     prolog = safety.scan_prolog(content, allow_doctype=True, encodings=safety.ASCII_COMPATIBLE)
     if prolog.root_name != "tv":
@@ -166,26 +235,52 @@ def parse(content: bytes, *, limits: Limits, channel_id: str = "") -> ScheduleDo
             line=prolog.root_line,
             column=prolog.root_column,
         )
-    reader = _Reader(content, limits, channel_id)
+    reader = _Reader(content, limits, frozenset(select), dict(rename or {}), end_us)
     reader.run(("{*}tv", "{*}channel", "{*}programme"))
     return reader.finish()
 
 
 class _Reader(ElementReader):
-    def __init__(self, content: bytes, limits: Limits, channel_id: str) -> None:
+    def __init__(
+        self, content: bytes, limits: Limits, select: frozenset[str], rename: dict[str, str], end_us: int | None
+    ) -> None:
+        # The base's collector counts programmes, all channels: the document's
+        # max_events limit. Each channel's events go to a collector of its own.
         super().__init__(content, limits)
-        self.wanted = channel_id
+        self.select = select
+        self.rename = rename
+        self.end_us = end_us
         #: Channel ids in order of appearance -> display name.
         self.channels: dict[str, str] = {}
         self.rows: dict[str, list[_Row]] = {}
-        self.valid_ids: set[str] = set()
+        #: Every channel id named, selected or not, in order of appearance.
+        self.all_ids: dict[str, None] = {}
+        #: Where each channel id was first seen: line, element, attribute.
+        self.first_seen: dict[str, tuple[int, str, str]] = {}
+        #: Unknown elements under <tv>: name -> (count, first line).
+        self.extensions: dict[str, list[int]] = {}
+        #: Channels and programmes with an empty channel id: first line, count.
+        self.nameless: list[int] = []
         self.texts = TextPool()
+
+    def wanted(self, channel_id: str) -> bool:
+        return not self.select or channel_id in self.select
 
     def on_root_start(self, root: etree._Element) -> None:
         self.check_namespace(root)
 
     def on_start(self, el: etree._Element) -> None:
         self.check_namespace(el)
+
+    def on_nested_start(self, el: etree._Element, root: etree._Element) -> None:
+        self.check_namespace(el)
+        top = el
+        while (parent := top.getparent()) is not None and parent is not root:
+            top = parent
+        if top.tag in ("channel", "programme"):
+            super().on_nested_start(el, root)
+        # Else inside an extension such as <x-listing> (rule 7): its content,
+        # checked with it.
 
     def check_namespace(self, el: etree._Element) -> None:
         if el.tag not in ("tv", "channel", "programme"):
@@ -208,9 +303,11 @@ class _Reader(ElementReader):
         if tag is etree.Entity:
             raise self.entity_error(node, safety.line_of(node))
         if isinstance(tag, str) and tag not in ("channel", "programme"):
-            raise self.fail(
-                f"unknown element <{tag}>: <tv> holds <channel> and <programme> elements", safety.line_of(node), tag
-            )
+            # An extension (rule 7): accepted, held to the same limits.
+            line = safety.line_of(node)
+            self.check_tree(node, 2)
+            seen = self.extensions.setdefault(safety.local_name(tag), [0, line])
+            seen[0] += 1
         if node.tail is not None and not node.tail.isspace():
             raise self.fail(f"text {node.tail.strip()[:40]!r} is not allowed between elements", safety.line_of(node))
 
@@ -225,19 +322,35 @@ class _Reader(ElementReader):
             tag,
         )
 
-    def check_channel_id(self, value: str, line: int, tag: str, attribute: str) -> None:
-        if value in self.valid_ids:
-            return
-        if CHANNEL_ID.fullmatch(value) is not None:
-            self.valid_ids.add(value)
-        else:
+    def channel_id_of(self, el: etree._Element, attribute: str) -> str | None:
+        """The channel id ``el`` names, or None when it is not selected.
+
+        The selection comes first (rule 1): an unselected channel's content is
+        held to the document's limits only. An empty id cannot be stored: its
+        channel is left out with a warning (``nameless``) unless selected by
+        name, which it cannot be.
+        """
+        line = safety.line_of(el)
+        value = el.get(attribute)
+        if value is None:
+            if attribute == "id":
+                raise self.fail('<channel> needs an id attribute, such as id="bbc1.example"', line, "channel")
             raise self.fail(
-                f"channel id {value[:80]!r} is not an XMLTV id: use letters, digits and '-' in dot-separated "
-                "parts with at least one dot, such as 'bbc1.example'",
+                '<programme> needs a channel attribute: <programme start="20251122093000 +0000" channel="bbc1.example">',
                 line,
-                tag,
-                attribute,
+                "programme",
             )
+        self.all_ids[value] = None
+        if not self.wanted(value):
+            self.check_tree(el, 2)
+            return None
+        if not value.strip():
+            self.check_tree(el, 2)
+            self.nameless.append(line)
+            return None
+        if value not in self.first_seen:
+            self.first_seen[value] = (line, "channel" if attribute == "id" else "programme", attribute)
+        return value
 
     def text_of(self, el: etree._Element, depth: int) -> str:
         """The stripped text of an element at ``depth`` (tv is 1), whose
@@ -260,10 +373,9 @@ class _Reader(ElementReader):
 
     def channel(self, el: etree._Element) -> None:
         line = safety.line_of(el)
-        channel_id = el.get("id")
+        channel_id = self.channel_id_of(el, "id")
         if channel_id is None:
-            raise self.fail('<channel> needs an id attribute, such as id="bbc1.example"', line, "channel")
-        self.check_channel_id(channel_id, line, "channel", "id")
+            return
         if channel_id in self.channels:
             raise self.fail(f"channel {channel_id!r} is described twice", line, "channel")
         display_name = ""
@@ -280,19 +392,18 @@ class _Reader(ElementReader):
 
     def programme(self, el: etree._Element) -> None:
         line = safety.line_of(el)
+        # Every programme counts toward the document's limit, selected or not.
+        self.collector.count(line=line)
+        channel = self.channel_id_of(el, "channel")
+        if channel is None:
+            return
         start = el.get("start")
-        channel = el.get("channel")
-        if start is None or channel is None:
-            missing = "start" if start is None else "channel"
+        if start is None:
             raise self.fail(
-                f'<programme> needs a {missing} attribute: <programme start="20251122093000 +0000" channel="bbc1.example">',
+                '<programme> needs a start attribute: <programme start="20251122093000 +0000" channel="CNN">',
                 line,
                 "programme",
             )
-        self.check_channel_id(channel, line, "programme", "channel")
-        self.collector.count(line=line)
-        if self.wanted and channel != self.wanted:
-            return
         stop = el.get("stop") or ""
         clump = 0
         clumpidx = el.get("clumpidx")
@@ -370,56 +481,109 @@ class _Reader(ElementReader):
             if problem:
                 raise self.fail(problem, line, "programme")
         self.rows.setdefault(channel, []).append(
-            _Row(explicit_id, start, stop, clump, share(title), share(asset), metadata, line)
+            _Row(explicit_id, start, stop, clump, share(title), share(asset), metadata, line, clumpidx or "")
         )
 
-    def select(self) -> str:
+    def selected(self) -> list[str]:
+        """The channels to give back, in document order (rule 1)."""
         known = list(self.channels)
         known += [c for c in self.rows if c not in self.channels]
-        if self.wanted:
-            if known and self.wanted not in known:
-                raise InvalidInput.at(
-                    f"channel {self.wanted!r} is not in this XMLTV document; it has: {', '.join(known[:50])}",
-                    field="channel_id",
-                )
-            return self.wanted
-        if len(known) > 1:
+        if not self.select:
+            return known
+        missing = sorted(self.select.difference(known))
+        if missing and (self.all_ids or len(self.select) > 1):
+            listed = ", ".join(list(self.all_ids)[:50]) or "none"
             raise InvalidInput.at(
-                f"this XMLTV document has {len(known)} channels ({', '.join(known[:50])}): "
-                "say which one to import with channel_id",
+                f"channel {missing[0]!r} is not in this XMLTV document; it has: {listed}",
                 field="channel_id",
             )
-        return known[0] if known else ""
+        # A document without channels gives the one channel asked for, empty.
+        return known or list(self.select)
 
-    def finish(self) -> ScheduleDocument:
-        chosen = self.select()
-        if not chosen:
-            return self.collector.document(())
+    def stored_ids(self, chosen: list[str]) -> dict[str, str]:
+        stored: dict[str, str] = {}
+        for document_id in chosen:
+            target = self.rename.get(document_id, document_id)
+            if not target.strip():
+                raise InvalidInput.at(f"channel {document_id!r} is renamed to an empty id", field="channel_map")
+            if target in stored.values():
+                other = next(k for k, v in stored.items() if v == target)
+                raise InvalidInput.at(
+                    f"channels {other!r} and {document_id!r} would both be stored as {target!r}: rename one of them",
+                    field="channel_map",
+                )
+            stored[document_id] = target
+        return stored
+
+    def finish(self) -> Guide:
+        chosen = self.selected()
+        stored = self.stored_ids(chosen)
+        findings: list[Finding] = []
+        if self.nameless:
+            findings.append(
+                Finding(
+                    FindingCode.MISSING_FIELD,
+                    Severity.WARNING,
+                    f"{len(self.nameless)} <channel>/<programme> element(s) have an empty channel id and were left "
+                    "out: a channel needs an id to be stored",
+                    (),
+                    Location(line=self.nameless[0]),
+                )
+            )
+        for name, (count, line) in self.extensions.items():
+            findings.append(
+                Finding(
+                    FindingCode.EXTENSION_NOT_STORED,
+                    Severity.INFO,
+                    f"<{name}> under <tv> ({count}x) was accepted but is not stored: the store keeps channels and "
+                    "their programmes",
+                    (),
+                    Location(*self.lines.locate(line, name)),
+                )
+            )
+        channels = tuple(GuideChannel(c, self.channel_document(c, stored[c])) for c in chosen)
+        return Guide(channels, tuple(findings))
+
+    def channel_document(self, document_id: str, channel_id: str) -> ScheduleDocument:
+        """The events of one channel, times resolved (rules 3, 4, 8)."""
+        collector = Collector(self.limits)
+        seen = self.first_seen.get(document_id)
+        if seen is not None and CHANNEL_ID.fullmatch(document_id) is None:
+            collector.findings.append(
+                Finding(
+                    FindingCode.NONSTANDARD_CHANNEL_ID,
+                    Severity.INFO,
+                    f"channel id {document_id[:80]!r} is not in RFC 2838 form ('bbc1.example'), as XMLTV recommends; "
+                    "it is kept as written",
+                    (),
+                    Location(*self.lines.locate(*seen)),
+                )
+            )
         utc = zone("UTC")
         good: list[_Row] = []
         stops_missing = False
-        for row in self.rows.get(chosen, []):
+        for row in self.rows.pop(document_id, []):
             try:
                 instant = read_instant(row.start, utc)
             except TimestampError as exc:
                 # Columns are found on demand: scanning for them is an error
                 # path's cost, not every programme's.
                 start_where = Location(*self.lines.locate(row.line, "programme", "start"))
-                self.collector.bad_timestamp(exc, row.explicit_id or f"{chosen}@{row.start.strip()}", start_where)
+                collector.bad_timestamp(exc, row.explicit_id or f"{channel_id}@{row.start.strip()}", start_where)
                 continue
-            row.event_id = row.explicit_id or _derived_id(chosen, instant.us, row.clump)
+            row.event_id = row.explicit_id or _derived_id(channel_id, instant.us, row.clump)
             if row.stop:
                 try:
                     row.stop_us = read_instant(row.stop, utc).us
                 except TimestampError as exc:
                     stop_where = Location(*self.lines.locate(row.line, "programme", "stop"))
-                    self.collector.bad_timestamp(exc, row.event_id, stop_where, "stop")
+                    collector.bad_timestamp(exc, row.event_id, stop_where, "stop")
                     continue
             else:
                 stops_missing = True
             row.start_us = instant.us
             if instant.spelling != "utc":
-                self.collector.normalised(instant.spelling, row.event_id, Location(line=row.line))
+                collector.normalised(instant.spelling, row.event_id, Location(line=row.line))
             good.append(row)
         # Rule 4: a missing stop is the next later start of the channel.
         starts = sorted({row.start_us for row in good}) if stops_missing else []
@@ -427,16 +591,24 @@ class _Reader(ElementReader):
             stop_us = row.stop_us
             if stop_us is None:
                 following = bisect.bisect_right(starts, row.start_us)
-                if following == len(starts):
-                    self.collector.error(
-                        FindingCode.MISSING_FIELD,
-                        f"event {row.event_id!r}: the last programme of {chosen!r} has no stop time, so its end is "
-                        'unknown: add stop="..."',
-                        row.event_id,
-                        Location(*self.lines.locate(row.line, "programme")),
+                if following < len(starts):
+                    stop_us = starts[following]
+                elif self.end_us is not None and self.end_us > row.start_us:
+                    stop_us = self.end_us
+                else:
+                    given = "" if self.end_us is None else " and the end given for it is not after its start"
+                    collector.findings.append(
+                        Finding(
+                            FindingCode.MISSING_FIELD,
+                            Severity.WARNING,
+                            f"event {row.event_id!r} ({row.title[:60]!r}), the last programme of {document_id!r}, has "
+                            f'no stop time{given}, so its end is unknown: it was left out (add stop="..." or give '
+                            "the import an end for it)",
+                            (row.event_id,),
+                            Location(*self.lines.locate(row.line, "programme")),
+                        )
                     )
                     continue
-                stop_us = starts[following]
             duration_us = stop_us - row.start_us
             if abs(duration_us) > MAX_DURATION_US:
                 raise self.fail(
@@ -445,19 +617,22 @@ class _Reader(ElementReader):
                     "programme",
                     "stop",
                 )
-            self.collector.add(
+            metadata = row.metadata
+            if row.clumpidx:
+                metadata = {**metadata, CLUMP_KEY: row.clumpidx.strip()}
+            collector.add(
                 Event(
                     id=row.event_id,
                     start_us=row.start_us,
                     duration_us=self.texts.share_int(duration_us),
                     asset_id=row.asset,
                     title=row.title,
-                    metadata=row.metadata,
+                    metadata=metadata,
                 ),
                 Location(line=row.line),
             )
-        info = ChannelInfo(id=chosen, display_name=self.channels.get(chosen, ""))
-        return self.collector.document((info,))
+        info = ChannelInfo(id=channel_id, display_name=self.channels.get(document_id, ""))
+        return collector.document((info,))
 
 
 _FLAG_KEYS = dict(_FLAGS)
