@@ -157,7 +157,7 @@ class ImportResponse(_message.Message):
     def __init__(self, channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., dry_run_revision: _Optional[int] = ..., channels: _Optional[_Iterable[_Union[ImportChannelResult, _Mapping]]] = ...) -> None: ...
 
 class ImportChannelResult(_message.Message):
-    __slots__ = ("channel_id", "document_channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "committed", "error_code", "error_message")
+    __slots__ = ("channel_id", "document_channel_id", "revision", "added", "updated", "removed", "unchanged", "findings", "dry_run", "replayed", "committed", "error_code", "error_message", "dry_run_revision")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +171,7 @@ class ImportChannelResult(_message.Message):
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_REVISION_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     document_channel_id: str
     revision: int
@@ -184,7 +185,8 @@ class ImportChannelResult(_message.Message):
     committed: bool
     error_code: int
     error_message: str
-    def __init__(self, channel_id: _Optional[str] = ..., document_channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., committed: _Optional[bool] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ...) -> None: ...
+    dry_run_revision: int
+    def __init__(self, channel_id: _Optional[str] = ..., document_channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., committed: _Optional[bool] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ..., dry_run_revision: _Optional[int] = ...) -> None: ...
 
 class ExportRequest(_message.Message):
     __slots__ = ("channel_id", "format", "window", "pretty")

@@ -13,6 +13,7 @@ def test_the_public_names_are_pinned() -> None:
         "DEFAULT_PAGE_SIZE",
         "MAX_PAGE_SIZE",
         "ChangeRecord",
+        "ChannelCommit",
         "CommitResult",
         "ImportMode",
         "PostgresStore",
@@ -35,6 +36,7 @@ def test_the_sqlite_adapter_has_every_method_of_the_port_with_its_signature() ->
         "list_events",
         "read_events",
         "commit_events",
+        "commit_channels",
         "changes_since",
         "prune_changes",
     }

@@ -18,8 +18,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.message import DecodeError
+from google.rpc import code_pb2
 
-from scheduleflow.server.core.errors import InvalidInput, NotFound, Violation
+from scheduleflow.server.core.conflicts import ConflictPolicy, resolve_later_wins
+from scheduleflow.server.core.errors import (
+    FailedPrecondition,
+    InvalidInput,
+    NotFound,
+    RevisionMismatch,
+    ScheduleFlowError,
+    Violation,
+)
 from scheduleflow.server.core.model import (
     MAX_INSTANT_US,
     MIN_INSTANT_US,
@@ -34,7 +43,7 @@ from scheduleflow.server.core.model import (
 from scheduleflow.server.core.validate import Rules, validate, validate_events
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
-from scheduleflow.server.store.port import CommitResult, ImportMode, Store
+from scheduleflow.server.store.port import ChannelCommit, CommitResult, ImportMode, Store
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
@@ -104,7 +113,7 @@ def validate_stored(events: list[Event], window: Window | None, rules: Rules, re
 
 @dataclass(frozen=True, slots=True)
 class PreparedImport:
-    """A parsed, validated import, ready for the store to commit."""
+    """A parsed, validated import of one channel, ready for the store to commit."""
 
     channel_id: str
     channel: ChannelInfo
@@ -124,6 +133,40 @@ class PreparedImport:
     deleted_ids: tuple[str, ...] = ()
     #: Findings of the commit itself (an update's deletes of absent ids).
     later_findings: list[Finding] = dataclasses.field(default_factory=list)
+    #: The channel's id in the document, when ``channel_map`` renamed it.
+    document_channel_id: str = ""
+    #: Why this channel is not committed (per-channel imports: the others are).
+    error: ScheduleFlowError | None = None
+
+    def commit(self) -> ChannelCommit:
+        """What the store commits for this channel."""
+        mode = self.mode
+        if self.window is None and mode is ImportMode.REPLACE_WINDOW:
+            # An empty document spans no time, so it replaces nothing; merging
+            # nothing is the same no-op, and still creates the channel if new.
+            mode = ImportMode.MERGE
+        return ChannelCommit(
+            self.channel_id,
+            self.events,
+            mode=mode,
+            window=self.window,
+            channel=self.channel,
+            expected_revision=self.expected_revision,
+            dry_run=self.dry_run,
+            idempotency_key=self.idempotency_key,
+            fingerprint=self.fingerprint,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedGuide:
+    """A whole document's import: one ``PreparedImport`` per channel."""
+
+    channels: tuple[PreparedImport, ...]
+    #: Each channel commits on its own (IMPORT_ATOMICITY_PER_CHANNEL).
+    per_channel: bool
+    #: Findings about the document itself (accepted extensions...).
+    findings: tuple[Finding, ...] = ()
 
 
 _IMPORT_MODES = {
@@ -132,20 +175,26 @@ _IMPORT_MODES = {
     spb.IMPORT_MODE_REPLACE_ALL: ImportMode.REPLACE_ALL,
     spb.IMPORT_MODE_MERGE: ImportMode.MERGE,
 }
+_CONFLICT_POLICIES = {
+    spb.CONFLICT_POLICY_REFUSE: ConflictPolicy.REFUSE,
+    spb.CONFLICT_POLICY_LATER_WINS: ConflictPolicy.LATER_WINS,
+}
 
 
 def prepare_import(
     raw: bytes, channel_zone: str, default_max_findings: int, document: list[bytes] | None = None
-) -> PreparedImport:
+) -> PreparedGuide:
     """Parse an ImportRequest and its document, validate it, and say what to commit.
 
     ``document``, when given, holds the document's bytes, cut out of ``raw``
     by the server (``wire.cut_bytes_field``); this function empties it, so
     that the bytes are freed once parsed instead of living through the
-    commit. A document with error findings is refused whole (``InvalidInput``
-    listing them with their places); warnings travel with the result.
+    commit. The document is read once, every selected channel at a time. A
+    channel with error findings is refused (``InvalidInput`` listing them with
+    their places), the whole import with it unless each channel commits on
+    its own; warnings travel with the result.
     """
-    from scheduleflow.server.formats import parse_document
+    from scheduleflow.server.formats import Format, detect_format, parse_guide
 
     req: spb.ImportRequest = _parse(spb.ImportRequest, raw)
     # Each read of a bytes field from a parsed message is a new copy: once.
@@ -158,114 +207,242 @@ def prepare_import(
         raise InvalidInput.at(f"unknown import mode {req.mode}", field="mode") from None
     rules = convert.rules_from_pb(req.rules, default_max_findings)
     format_value = req.document.format
+    fmt = convert.format_from_pb(format_value) or detect_format(content)
     requested_channel = req.channel_id
+    select = list(req.channel_ids) or ([requested_channel] if requested_channel else [])
+    rename = dict(req.channel_map)
+    if req.conflict_policy == spb.CONFLICT_POLICY_UNSPECIFIED:
+        policy = ConflictPolicy.LATER_WINS if fmt is Format.XMLTV else ConflictPolicy.REFUSE
+    else:
+        try:
+            policy = _CONFLICT_POLICIES[req.conflict_policy]
+        except KeyError:
+            raise InvalidInput.at(f"unknown conflict policy {req.conflict_policy}", field="conflict_policy") from None
+    if req.atomicity not in (
+        spb.IMPORT_ATOMICITY_UNSPECIFIED,
+        spb.IMPORT_ATOMICITY_ALL_CHANNELS,
+        spb.IMPORT_ATOMICITY_PER_CHANNEL,
+    ):
+        raise InvalidInput.at(f"unknown atomicity {req.atomicity}", field="atomicity")
+    per_channel = req.atomicity == spb.IMPORT_ATOMICITY_PER_CHANNEL
+    end_us = convert.instant_from_pb(req.last_stop_time, "last_stop_time") if req.HasField("last_stop_time") else None
     dry_run = req.dry_run
     expected_revision = req.expected_revision if req.HasField("expected_revision") else None
     idempotency_key = req.idempotency_key
     del req  # its arena may hold a second copy of the document
     digest = hashlib.sha256(content)  # the fingerprint's first part, before the bytes go
-    doc = parse_document(
+    digest.update(b"\0".join([b"", repr(sorted(rename.items())).encode(), str(policy).encode(), repr(end_us).encode()]))
+    guide = parse_guide(
         content,
-        convert.format_from_pb(format_value),
+        fmt,
         default_zone=channel_zone or "UTC",
-        channel_id=requested_channel,
+        select=select if fmt is Format.XMLTV else (),
+        rename=rename,
+        end_us=end_us,
     )
     del content
-    from scheduleflow.server.formats.bxf import BxfSchedule
-
-    update = isinstance(doc, BxfSchedule) and doc.update
-    deleted_ids = doc.deleted_ids if isinstance(doc, BxfSchedule) else ()
-    update_window = doc.window if isinstance(doc, BxfSchedule) else None
-    named = doc.channels[0] if doc.channels else ChannelInfo()
-    channel_id = requested_channel or named.id
-    if not channel_id:
+    parsed = list(guide.channels)
+    if not parsed:
         raise InvalidInput.at("name the channel to import into: the document does not", field="channel_id")
-    report = validate_events(doc.events, locations=doc.locations, rules=rules, prior_findings=doc.findings)
-    del doc  # the report holds the events, sorted; the parse's lists can go
-    if report.summary.error_count:
-        violations = [
-            Violation(f.location or Location(field=f"event {', '.join(f.event_ids)}"), f"{f.code.value}: {f.message}")
-            for f in report.findings
-            if f.severity is Severity.ERROR
-        ]
-        first = violations[0].describe() if violations else ""
-        raise InvalidInput(
-            f"the document has {report.summary.error_count} error(s) and was not imported; first: {first}", violations
+    several = len(parsed) > 1
+    if expected_revision is not None and several:
+        raise InvalidInput.at(
+            f"expected_revision names one channel's revision, and this import has {len(parsed)} channels: "
+            "import one channel (channel_id) or leave expected_revision out",
+            field="expected_revision",
         )
-    events = report.events
-    window = update_window if update else report.summary.span  # the events' span, None without events
-    digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(format_value).encode()]))
-    return PreparedImport(
-        channel_id=channel_id,
-        channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
-        events=events,
-        window=window,
-        mode=mode,
-        dry_run=dry_run,
-        expected_revision=expected_revision,
-        idempotency_key=idempotency_key,
-        fingerprint=digest.hexdigest(),
-        findings=report.findings,
-        update=update,
-        deleted_ids=deleted_ids,
+    prepared: list[PreparedImport] = []
+    parsed.reverse()
+    while parsed:
+        # Popped, so that each channel's parse lists go once it is validated.
+        entry = parsed.pop()
+        document_id, doc = entry.document_id, entry.document
+        named = doc.channels[0] if doc.channels else ChannelInfo()
+        # XMLTV: the selected (and renamed) id; native: the one asked for.
+        channel_id = named.id if fmt is Format.XMLTV else requested_channel or rename.get(named.id, named.id)
+        if not channel_id:
+            raise InvalidInput.at("name the channel to import into: the document does not", field="channel_id")
+        from scheduleflow.server.formats.bxf import BxfSchedule
+
+        update = isinstance(doc, BxfSchedule) and doc.update
+        deleted_ids = doc.deleted_ids if isinstance(doc, BxfSchedule) else ()
+        update_window = doc.window if isinstance(doc, BxfSchedule) else None
+        events: Sequence[Event] = doc.events
+        locations: Sequence[Location] = doc.locations
+        findings = doc.findings
+        if policy is ConflictPolicy.LATER_WINS:
+            events, locations, resolved = resolve_later_wins(events, locations)
+            findings += tuple(resolved)
+        del doc, entry
+        report = validate_events(events, locations=locations, rules=rules, prior_findings=findings)
+        del events, locations
+        error: ScheduleFlowError | None = None
+        if report.summary.error_count:
+            error = _refusal(report.findings, report.summary.error_count, channel_id if several else "")
+            if not per_channel:
+                raise error
+        channel_digest = digest.copy()
+        channel_digest.update(b"\0".join([b"", channel_id.encode(), str(mode).encode(), str(format_value).encode()]))
+        prepared.append(
+            PreparedImport(
+                channel_id=channel_id,
+                channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
+                events=report.events if error is None else (),
+                # The events' span (None without events), or the update's.
+                window=update_window if update else report.summary.span,
+                mode=mode,
+                dry_run=dry_run,
+                expected_revision=expected_revision,
+                idempotency_key=idempotency_key,
+                fingerprint=channel_digest.hexdigest(),
+                findings=report.findings,
+                document_channel_id=document_id if fmt is Format.XMLTV and document_id != channel_id else "",
+                error=error,
+                update=update,
+                deleted_ids=deleted_ids,
+            )
+        )
+    return PreparedGuide(tuple(prepared), per_channel, guide.findings)
+
+
+def _refusal(findings: Sequence[Finding], error_count: int, channel_id: str) -> InvalidInput:
+    """The error that refuses a channel with error findings, listing them."""
+    violations = [
+        Violation(f.location or Location(field=f"event {', '.join(f.event_ids)}"), f"{f.code.value}: {f.message}")
+        for f in findings
+        if f.severity is Severity.ERROR
+    ]
+    first = violations[0].describe() if violations else ""
+    which = f"channel {channel_id!r} of " if channel_id else ""
+    return InvalidInput(
+        f"{which}the document has {error_count} error(s) and was not imported; first: {first}", violations
     )
 
 
-async def commit_import(store: Store, prepared: PreparedImport) -> CommitResult:
-    """Commit a prepared import to ``store`` (the server's own, or a worker's)."""
+#: google.rpc.Code of each domain error, for per-channel failures (the RPC's
+#: own status goes through ``rpc.status``).
+_ERROR_CODES: tuple[tuple[type[ScheduleFlowError], int], ...] = (
+    (InvalidInput, code_pb2.INVALID_ARGUMENT),
+    (RevisionMismatch, code_pb2.ABORTED),
+    (FailedPrecondition, code_pb2.FAILED_PRECONDITION),
+    (NotFound, code_pb2.NOT_FOUND),
+)
+
+
+def _error_code(exc: ScheduleFlowError) -> int:
+    return next((code for cls, code in _ERROR_CODES if isinstance(exc, cls)), code_pb2.UNKNOWN)
+
+
+#: A channel's outcome: its commit, or why it was not committed.
+Outcome = CommitResult | ScheduleFlowError
+
+
+async def commit_import(store: Store, prepared: PreparedGuide) -> list[Outcome]:
+    """Commit a prepared import to ``store`` (the server's own, or a worker's):
+    every channel in one transaction, or each on its own (``per_channel``)."""
+    channels = prepared.channels
+    if not prepared.per_channel:
+        if len(channels) == 1:
+            return [await _commit_one(store, channels[0])]
+        return list(await store.commit_channels([c.commit() for c in channels]))
+    outcomes: list[Outcome] = []
+    for channel in channels:
+        if channel.error is not None:
+            outcomes.append(channel.error)
+            continue
+        try:
+            outcomes.append(await _commit_one(store, channel))
+        except (InvalidInput, RevisionMismatch, FailedPrecondition, NotFound) as exc:
+            # This channel's own problem; Unavailable and the like stop the import.
+            outcomes.append(exc)
+    return outcomes
+
+
+async def _commit_one(store: Store, prepared: PreparedImport) -> CommitResult:
     if prepared.update:
         from scheduleflow.server.dispatch.updates import commit_update
 
         return await commit_update(store, prepared)
-    mode = prepared.mode
-    if prepared.window is None and mode is ImportMode.REPLACE_WINDOW:
-        # An empty document spans no time, so it replaces nothing; merging
-        # nothing is the same no-op, and still creates the channel if new.
-        mode = ImportMode.MERGE
+    c = prepared.commit()
     return await store.commit_events(
-        prepared.channel_id,
-        prepared.events,
-        mode=mode,
-        window=prepared.window,
-        channel=prepared.channel,
-        expected_revision=prepared.expected_revision,
-        dry_run=prepared.dry_run,
-        idempotency_key=prepared.idempotency_key,
-        fingerprint=prepared.fingerprint,
+        c.channel_id,
+        c.events,
+        mode=c.mode,
+        window=c.window,
+        channel=c.channel,
+        expected_revision=c.expected_revision,
+        dry_run=c.dry_run,
+        idempotency_key=c.idempotency_key,
+        fingerprint=c.fingerprint,
     )
 
 
-def import_response(prepared: PreparedImport, result: CommitResult) -> bytes:
-    revision = result.channel.revision
-    would_create = 0
-    if result.dry_run:
-        # A dry run's result is the channel as it would be. The revision moves
-        # by one exactly when an event changes (store rule 3), so the revision
-        # it leaves in place is one less then; the caller gets both, apart.
-        would_create = revision
-        if result.added or result.updated or result.removed:
-            revision -= 1
-    return spb.ImportResponse(
-        channel_id=result.channel.id,
-        revision=revision,
-        dry_run_revision=would_create,
-        added=result.added,
-        updated=result.updated,
-        removed=result.removed,
-        unchanged=result.unchanged,
-        findings=[convert.finding_to_pb(f) for f in (*prepared.findings, *prepared.later_findings)],
-        dry_run=result.dry_run,
-        replayed=result.replayed,
-    ).SerializeToString()
+def import_response(prepared: PreparedGuide, outcomes: Sequence[Outcome]) -> bytes:
+    """The ImportResponse: one result per channel, and the one-channel fields
+    (that channel's, or the totals of several)."""
+    results: list[spb.ImportChannelResult] = []
+    for channel, outcome in zip(prepared.channels, outcomes, strict=True):
+        item = spb.ImportChannelResult(
+            channel_id=channel.channel_id,
+            document_channel_id=channel.document_channel_id,
+            findings=[convert.finding_to_pb(f) for f in (*channel.findings, *channel.later_findings)],
+            dry_run=channel.dry_run,
+        )
+        if isinstance(outcome, ScheduleFlowError):
+            item.error_code = _error_code(outcome)
+            item.error_message = outcome.message
+        else:
+            item.revision = outcome.channel.revision
+            if outcome.dry_run:
+                # A dry run's result is the channel as it would be. The
+                # revision moves by one exactly when an event changes (store
+                # rule 3), so the revision it leaves in place is one less
+                # then; the caller gets both, apart.
+                item.dry_run_revision = item.revision
+                if outcome.added or outcome.updated or outcome.removed:
+                    item.revision -= 1
+            item.added, item.updated = outcome.added, outcome.updated
+            item.removed, item.unchanged = outcome.removed, outcome.unchanged
+            item.replayed = outcome.replayed
+            item.committed = not outcome.dry_run
+        results.append(item)
+    own = [convert.finding_to_pb(f) for f in prepared.findings]
+    if len(results) == 1:
+        only = results[0]
+        response = spb.ImportResponse(
+            channel_id=only.channel_id,
+            revision=only.revision,
+            dry_run_revision=only.dry_run_revision,
+            added=only.added,
+            updated=only.updated,
+            removed=only.removed,
+            unchanged=only.unchanged,
+            findings=own + list(only.findings),
+            dry_run=only.dry_run,
+            replayed=only.replayed,
+        )
+    else:
+        response = spb.ImportResponse(
+            added=sum(r.added for r in results),
+            updated=sum(r.updated for r in results),
+            removed=sum(r.removed for r in results),
+            unchanged=sum(r.unchanged for r in results),
+            findings=own,
+            dry_run=any(r.dry_run for r in results),
+            replayed=bool(results) and all(r.replayed for r in results),
+        )
+    response.channels.extend(results)
+    return response.SerializeToString()
 
 
 @dataclass(frozen=True, slots=True)
 class ImportDone:
-    """An import a worker committed: the response, and the result without its
-    change record (the events stay in the worker; watchers read the change log)."""
+    """An import a worker committed: the response, and the results without
+    their change records (the events stay in the worker; watchers read the
+    change log)."""
 
     response: bytes
-    result: CommitResult
+    results: tuple[CommitResult, ...]
 
 
 def import_document(
@@ -276,8 +453,9 @@ def import_document(
     from scheduleflow.server.dispatch.worker_store import run_with_store
 
     prepared = prepare_import(raw, channel_zone, default_max_findings, document)
-    result = run_with_store(store, lambda s: commit_import(s, prepared))
-    return ImportDone(import_response(prepared, result), dataclasses.replace(result, change=None))
+    outcomes = run_with_store(store, lambda s: commit_import(s, prepared))
+    results = tuple(dataclasses.replace(r, change=None) for r in outcomes if isinstance(r, CommitResult))
+    return ImportDone(import_response(prepared, outcomes), results)
 
 
 def export_stored(

@@ -8,9 +8,9 @@ Rules:
    root when it closes, ``on_root_end`` the root when the document ends.
 2. Only the root and its children are expected: an element reported deeper
    (``<event>`` inside ``<event>``) is refused where it opens, before its
-   parent has been read to the end, unless ``on_nested_start`` accepts it
-   (XMLTV: inside an extension); an accepted one belongs to its ancestor and
-   is not reported.
+   parent has been read to the end, unless ``in_extension`` says it lies
+   inside content the format accepts without reading (XMLTV's ``x-*``
+   elements): then it belongs to that content and is not reported.
 3. What has been read is forgotten at once (``release``): the element is
    cleared and its earlier siblings unlinked, each checked on the way out by
    ``check_sibling`` (the format's verdict on stray elements and text), so
@@ -52,10 +52,10 @@ class ElementReader:
     def on_start(self, el: etree._Element) -> None:
         """A reported element at depth 2 has opened (its children are not read yet)."""
 
-    def on_nested_start(self, el: etree._Element, root: etree._Element) -> None:
-        """A reported element opened deeper than the root's children: refused."""
-        name = safety.local_name(el.tag)
-        raise self.fail(f"<{name}> is not allowed inside another element", safety.line_of(el), name)
+    def in_extension(self, el: etree._Element, root: etree._Element | None) -> bool:
+        """Whether ``el`` lies inside a child of the root that the format keeps
+        as it is rather than reads (rule 2); none by default."""
+        return False
 
     def on_element(self, el: etree._Element) -> None:
         """A reported child of the root, read to its end."""
@@ -89,10 +89,10 @@ class ElementReader:
                         root = el
                         self.check_attributes(el)
                         self.on_root_start(el)
-                    elif depth > 2:
-                        assert root is not None
-                        self.on_nested_start(el, root)
-                    else:
+                    elif depth > 2 and not self.in_extension(el, root):
+                        name = safety.local_name(el.tag)
+                        raise self.fail(f"<{name}> is not allowed inside another element", safety.line_of(el), name)
+                    elif depth == 2:
                         self.on_start(el)
                     continue
                 depth -= 1
@@ -100,9 +100,9 @@ class ElementReader:
                     assert root is not None
                     self.on_root_end(root)
                     continue
-                if depth >= 2:
-                    continue  # accepted by on_nested_start: its ancestor's content
                 parent = el.getparent()
+                if parent is not root and self.in_extension(el, root):
+                    continue  # the extension's content, checked with it
                 if parent is not None and parent is not root:
                     # Inside an element the filter does not report, e.g. <group>.
                     self.check_sibling(parent)

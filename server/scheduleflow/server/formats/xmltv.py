@@ -272,15 +272,12 @@ class _Reader(ElementReader):
     def on_start(self, el: etree._Element) -> None:
         self.check_namespace(el)
 
-    def on_nested_start(self, el: etree._Element, root: etree._Element) -> None:
-        self.check_namespace(el)
+    def in_extension(self, el: etree._Element, root: etree._Element | None) -> bool:
+        # Rule 7: inside <x-listing> or any element <tv> does not define.
         top = el
         while (parent := top.getparent()) is not None and parent is not root:
             top = parent
-        if top.tag in ("channel", "programme"):
-            super().on_nested_start(el, root)
-        # Else inside an extension such as <x-listing> (rule 7): its content,
-        # checked with it.
+        return top is not el and top.tag not in ("channel", "programme")
 
     def check_namespace(self, el: etree._Element) -> None:
         if el.tag not in ("tv", "channel", "programme"):

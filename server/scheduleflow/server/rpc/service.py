@@ -311,8 +311,9 @@ class ScheduleFlowService:
         if len(raw) <= self.config.inline_max_bytes:
             self.stats.inline += 1
             prepared = jobs.prepare_import(raw, zone, self.config.max_findings)
-            result = await jobs.commit_import(self.store, prepared)
-            response = jobs.import_response(prepared, result)
+            outcomes = await jobs.commit_import(self.store, prepared)
+            response = jobs.import_response(prepared, outcomes)
+            results = [r for r in outcomes if isinstance(r, CommitResult)]
         else:
             # The worker that parses the document commits it: its events never
             # come back here (see worker_store).
@@ -323,8 +324,10 @@ class ScheduleFlowService:
             done: jobs.ImportDone = await self.pool.run(
                 "import_document", request, zone, self.config.max_findings, self.config.store, document, timeout=timeout
             )
-            result, response = done.result, done.response
-        await self._announce(result)
+            results, response = list(done.results), done.response
+        # One change per channel, as each channel's own revision.
+        for result in results:
+            await self._announce(result)
         return response
 
     async def _announce(self, result: CommitResult) -> None:

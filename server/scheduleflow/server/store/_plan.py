@@ -27,10 +27,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scheduleflow.server.core.errors import FailedPrecondition, NotFound, RevisionMismatch
+from scheduleflow.server.core.errors import FailedPrecondition, InvalidInput, NotFound, RevisionMismatch
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.table import Picked
-from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
+from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 
 #: How many conflicting pairs a merge error names.
 CONFLICTS_SHOWN = 5
@@ -78,6 +78,41 @@ class Commit:
         """Where stored events absent from the commit leave (outside MERGE): the
         commit's window, or everywhere (``None``)."""
         return self.window if self.mode is ImportMode.REPLACE_WINDOW else None
+
+
+def batch(commits: Sequence[ChannelCommit]) -> tuple[list[int], list[Commit]]:
+    """A ``commit_channels`` batch as single commits, in the order to lock
+    their channels in (by id: two batches sharing channels wait for each
+    other, never deadlock), and that order as indexes into ``commits``.
+    Each channel may appear once; ``dry_run`` is the same for all."""
+    channel_ids = [c.channel_id for c in commits]
+    if len(set(channel_ids)) != len(channel_ids):
+        raise InvalidInput.at("a channel appears twice in one commit", field="channel_id")
+    if len({c.dry_run for c in commits}) > 1:
+        raise InvalidInput.at("a commit of several channels is a dry run for all or for none", field="dry_run")
+    order = sorted(range(len(commits)), key=channel_ids.__getitem__)
+    return order, [
+        Commit(
+            c.channel_id,
+            c.events,
+            ImportMode(c.mode),
+            c.window,
+            c.channel,
+            c.expected_revision,
+            c.dry_run,
+            c.idempotency_key,
+            c.fingerprint,
+        )
+        for c in (commits[i] for i in order)
+    ]
+
+
+def in_request_order(order: Sequence[int], results: Sequence[CommitResult]) -> list[CommitResult]:
+    """Results of ``batch``'s commits, back in the order of the request."""
+    placed: list[CommitResult] = list(results)
+    for i, result in zip(order, results, strict=True):
+        placed[i] = result
+    return placed
 
 
 def live(row: ChannelRow | None) -> ChannelRow | None:

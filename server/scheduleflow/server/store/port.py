@@ -2,8 +2,8 @@
 
 Rules every adapter keeps (the contract tests in ``tests/unit/store`` check them):
 
-1. **One commit, one transaction.** ``commit_events`` and ``delete_channel`` are
-   all or nothing: an error, a crash or a kill leaves the channel exactly as it
+1. **One commit, one transaction.** ``commit_events``, ``commit_channels`` (several
+   channels at once) and ``delete_channel`` are all or nothing: an error, a crash or a kill leaves the channel exactly as it
    was; an acknowledged commit is durable.
 2. **Revisions only go forward.** Every change to a channel's events gets the
    next revision and one :class:`ChangeRecord`. A channel id keeps counting
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "ChangeRecord",
+    "ChannelCommit",
     "CommitResult",
     "ImportMode",
     "Store",
@@ -108,6 +109,21 @@ class CommitResult:
     dry_run: bool
     replayed: bool
     change: ChangeRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCommit:
+    """The arguments of one channel's ``commit_events``, for ``commit_channels``."""
+
+    channel_id: str
+    events: Sequence[Event]
+    mode: ImportMode
+    window: Window | None
+    channel: ChannelInfo | None = None
+    expected_revision: int | None = None
+    dry_run: bool = False
+    idempotency_key: str = ""
+    fingerprint: str = ""
 
 
 class Store(Protocol):
@@ -191,6 +207,17 @@ class Store(Protocol):
         ``fingerprint`` returns the first result with ``replayed=True``; with
         another fingerprint it raises ``FailedPrecondition``. Dry runs neither
         read nor record keys.
+        """
+        ...
+
+    async def commit_channels(self, commits: Sequence[ChannelCommit]) -> list[CommitResult]:
+        """Several ``commit_events`` in one transaction: every channel or none.
+
+        Each commit keeps its own rules (expected revision, idempotency key,
+        one revision and one change record per channel). Channels are locked
+        in id order, so two concurrent multi-channel commits cannot deadlock;
+        the results come in the order of ``commits``. A channel may appear
+        once; ``dry_run`` must be the same for all.
         """
         ...
 

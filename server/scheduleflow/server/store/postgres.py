@@ -56,7 +56,7 @@ from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Una
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
 from scheduleflow.server.store._plan import ChannelRow
-from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
+from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 from scheduleflow.server.store.postgres_notify import DEFAULT_CHANNEL, encode_payload
 
 __all__ = ["PostgresStore"]
@@ -592,17 +592,35 @@ class PostgresStore:
             fingerprint,
         )
         rows = await _in_thread_if_big(len(events), lambda: _prepare(request))
+        return (await self._commit_all([request], [rows]))[0]
 
-        async def work(conn: _Conn, attempt: _Attempt) -> CommitResult:
+    async def commit_channels(self, commits: Sequence[ChannelCommit]) -> list[CommitResult]:
+        """Several channels' commits in one transaction; see :meth:`Store.commit_channels`."""
+        order, requests = _plan.batch(commits)
+        total = sum(len(r.events) for r in requests)
+        rows = await _in_thread_if_big(total, lambda: [_prepare(r) for r in requests])
+        return _plan.in_request_order(order, await self._commit_all(requests, rows))
+
+    async def _commit_all(self, requests: list[_plan.Commit], rows: list[list[_rows.EventRow]]) -> list[CommitResult]:
+        """Commits in one transaction (one, or a batch locked in ``_plan.batch``'s order)."""
+
+        async def work(conn: _Conn, attempt: _Attempt) -> list[CommitResult]:
+            results: list[CommitResult] = []
             try:
                 async with conn.transaction():
-                    result = await self._commit(conn, request, rows)
-                    if request.dry_run or result.replayed:
-                        raise _Discard(result)
+                    for request, request_rows in zip(requests, rows, strict=True):
+                        if results:
+                            # The scratch table empties at COMMIT; the next
+                            # channel of this transaction needs it empty now.
+                            await conn.execute("DELETE FROM pg_temp.incoming")
+                        results.append(await self._commit(conn, request, request_rows))
+                    # Dry runs all or none (_plan.batch); replays wrote nothing.
+                    if requests[0].dry_run or all(r.replayed for r in results):
+                        raise _Discard(results[0])
                     attempt.committing = True  # the block's exit sends COMMIT
-            except _Discard as discard:
-                return discard.result
-            return result
+            except _Discard:
+                return results
+            return results
 
         return await self._run(work)
 

@@ -35,7 +35,7 @@ from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.store import _checks, _plan, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store._plan import ChannelRow
-from scheduleflow.server.store.port import ChangeRecord, CommitResult, ImportMode
+from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 
 __all__ = ["SqliteStore"]
 
@@ -416,6 +416,12 @@ class SqliteStore:
         rows = await asyncio.to_thread(_prepare, request)
         return await self._write(lambda conn: self._commit(conn, request, rows))
 
+    async def commit_channels(self, commits: Sequence[ChannelCommit]) -> list[CommitResult]:
+        """Several channels' commits in one transaction; see :meth:`Store.commit_channels`."""
+        order, requests = _plan.batch(commits)
+        rows = await asyncio.to_thread(lambda: [_prepare(r) for r in requests])
+        return _plan.in_request_order(order, await self._write(lambda conn: self._commit_batch(conn, requests, rows)))
+
     async def changes_since(self, channel_id: str, revision: int, *, limit: int = 1000) -> list[ChangeRecord] | None:
         """Change records after ``revision``, oldest first; ``None`` if the log
         cannot continue from there (pruned, or ahead of the channel)."""
@@ -458,18 +464,28 @@ class SqliteStore:
     # -- the commit, in the writer thread ----------------------------------
 
     def _commit(self, conn: sqlite3.Connection, request: _plan.Commit, rows: _rows.LazyRows) -> CommitResult:
+        return self._commit_batch(conn, [request], [rows])[0]
+
+    def _commit_batch(
+        self, conn: sqlite3.Connection, requests: list[_plan.Commit], rows: list[_rows.LazyRows]
+    ) -> list[CommitResult]:
+        """Commits in one transaction (one, or a ``commit_channels`` batch)."""
         conn.execute("BEGIN IMMEDIATE")
         try:
             now = self._clock()  # under the lock, so commit times follow revisions
-            result = self._commit_in_transaction(conn, request, rows, now)
-            # The scratch rows go in the same transaction; a rollback drops them too.
-            conn.execute("DELETE FROM temp.incoming")
-            conn.execute("ROLLBACK" if request.dry_run or result.replayed else "COMMIT")
+            results = []
+            for request, request_rows in zip(requests, rows, strict=True):
+                results.append(self._commit_in_transaction(conn, request, request_rows, now))
+                # The scratch rows go in the same transaction; a rollback drops them too.
+                conn.execute("DELETE FROM temp.incoming")
+            # Dry runs all or none (_plan.batch); replays wrote nothing.
+            discard = requests[0].dry_run or all(r.replayed for r in results)
+            conn.execute("ROLLBACK" if discard else "COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return result
+        return results
 
     def _commit_in_transaction(
         self, conn: sqlite3.Connection, request: _plan.Commit, rows: _rows.LazyRows, now: int
