@@ -28,7 +28,9 @@ def _request(name: str, **fields: object) -> bytes:
 
 async def _import(store: SqliteStore, name: str, **fields: object) -> jobs.CommitResult:
     prepared = jobs.prepare_import(_request(name, **fields), "UTC", 100)
-    return await jobs.commit_import(store, prepared)
+    (outcome,) = await jobs.commit_import(store, prepared)
+    assert isinstance(outcome, jobs.CommitResult)
+    return outcome
 
 
 @pytest.fixture

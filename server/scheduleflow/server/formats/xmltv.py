@@ -262,6 +262,18 @@ class _Reader(ElementReader):
         #: Channels and programmes with an empty channel id: first line, count.
         self.nameless: list[int] = []
         self.texts = TextPool()
+        #: Findings given a column so far (``where``).
+        self.located = 0
+
+    def where(self, line: int, tag: str, attribute: str = "") -> Location:
+        """Where a finding points: with its column for the first few, the line
+        alone after that. A column costs a scan of the line (``locate``), and
+        a guide written on one line with thousands of odd channel ids would
+        pay it once per channel: quadratic."""
+        self.located += 1
+        if self.located > _LOCATED_FINDINGS:
+            return Location(line=line)
+        return Location(*self.lines.locate(line, tag, attribute))
 
     def wanted(self, channel_id: str) -> bool:
         return not self.select or channel_id in self.select
@@ -553,7 +565,7 @@ class _Reader(ElementReader):
                     f"channel id {document_id[:80]!r} is not in RFC 2838 form ('bbc1.example'), as XMLTV recommends; "
                     "it is kept as written",
                     (),
-                    Location(*self.lines.locate(*seen)),
+                    self.where(*seen),
                 )
             )
         utc = zone("UTC")
@@ -602,7 +614,7 @@ class _Reader(ElementReader):
                             f'no stop time{given}, so its end is unknown: it was left out (add stop="..." or give '
                             "the import an end for it)",
                             (row.event_id,),
-                            Location(*self.lines.locate(row.line, "programme")),
+                            self.where(row.line, "programme"),
                         )
                     )
                     continue
@@ -632,6 +644,8 @@ class _Reader(ElementReader):
         return collector.document((info,))
 
 
+#: Findings about channels (not errors) that get a column (``_Reader.where``).
+_LOCATED_FINDINGS = 50
 _FLAG_KEYS = dict(_FLAGS)
 _EPISODE_KEYS = {"xmltv_ns": "episode", EPISODE_SYSTEM: "episode", "onscreen": "episode_onscreen"}
 _MAYBE_EMPTY_KEYS = dict(_MAYBE_EMPTY)
