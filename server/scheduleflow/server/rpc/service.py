@@ -274,12 +274,14 @@ class ScheduleFlowService:
         as_json: bool = False,
     ) -> bytes:
         """Validate a channel's stored events: a serialized ValidateResponse, or
-        with ``as_json`` its JSON (the schedule page's view is this call)."""
+        with ``as_json`` the page's JSON of the same report (the schedule page's
+        view is this call)."""
         # Cost grows with the events read, not with the tiny request.
         if await self._inline_for_stored(channel_id):
             _, events = await self.store.read_events(channel_id, window)
-            answer = jobs.validate_stored(events, window, rules, return_events)
-            return jobs.response_json(spb.ValidateResponse, answer) if as_json else answer
+            if as_json:
+                return jobs.validate_stored_json(events, window, rules)
+            return jobs.validate_stored(events, window, rules, return_events)
         result: bytes = await self.pool.run(
             "validate_from_store",
             self.config.store,

@@ -32,13 +32,15 @@ import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import grpc
 from aiohttp import web
 
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, Overloaded, Unavailable
-from scheduleflow.server.messages import convert
+from scheduleflow.server.core.model import Channel
+from scheduleflow.server.messages.plain import plain
 from scheduleflow.server.observe.metrics import Metrics
 from scheduleflow.server.rpc import security
 from scheduleflow.server.rpc.service import ScheduleFlowService
@@ -256,10 +258,8 @@ class WebServer:
         return web.Response(body=text, headers={"Content-Type": content_type})
 
 
-def _channel_json(channel: object) -> dict[str, object]:
-    from google.protobuf import json_format
-
-    return json_format.MessageToDict(convert.channel_to_pb(channel), preserving_proto_field_name=True)  # type: ignore[arg-type]
+def _channel_json(channel: Channel) -> Any:
+    return plain(channel)
 
 
 def _field(exc: Exception) -> str:

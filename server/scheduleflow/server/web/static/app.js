@@ -29,22 +29,8 @@ function esc(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
-// RFC 3339 from protobuf's JSON (up to 9 fraction digits) to epoch ms.
-function tsMs(text) {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text || "");
-  if (!m) return NaN;
-  const frac = m[2] ? Number(("0." + m[2]).slice(0, 5)) * 1000 : 0;
-  return Date.parse(m[1] + m[3]) + frac;
-}
-
-// protobuf's JSON Duration ("1800s", "0.500s") to ms.
-function durMs(text) {
-  return text ? Math.round(parseFloat(text) * 1000) : 0;
-}
-
-function short(code, prefix) {
-  return (code || "").startsWith(prefix) ? code.slice(prefix.length) : code || "";
-}
+// Instants and spans arrive as integer microseconds (messages/plain.py).
+const ms = (us) => Math.round((us || 0) / 1000);
 
 const formats = new Map();
 function fmt(ms, withDate) {
@@ -127,7 +113,7 @@ async function loadChannels() {
     health.textContent = `store: ${body.store.kind} ${body.store.healthy ? "healthy" : "UNREACHABLE"}`;
     health.className = "health " + (body.store.healthy ? "good" : "bad");
     const rows = body.channels.map((c) => {
-      const changed = c.update_time ? new Date(tsMs(c.update_time)).toISOString().replace("T", " ").slice(0, 19) + "Z" : "";
+      const changed = c.update_time_us ? new Date(ms(c.update_time_us)).toISOString().replace("T", " ").slice(0, 19) + "Z" : "";
       return `<tr data-channel="${esc(c.id)}"${c.id === state.channel ? ' class="selected"' : ""}>
         <td><button type="button" data-open="${esc(c.id)}">${esc(c.display_name || c.id)}</button></td>
         <td>${esc(c.time_zone || "UTC")}</td><td class="num">${esc(c.revision || 0)}</td>
@@ -213,16 +199,16 @@ function render(before) {
   const v = view;
   const zoneName = v.zone === "UTC" ? "UTC" : `${v.zone} (local)`;
   $("#channel-title").textContent = `${v.channel.display_name || v.channel.id} · ${zoneName}`;
-  const findings = (v.validation.findings || []).filter((f) => !FINDING_HIDDEN.has(short(f.code, "FINDING_CODE_")));
+  const findings = (v.validation.findings || []).filter((f) => !FINDING_HIDDEN.has(f.code));
   const events = (v.validation.events || []).map((e) => {
-    const start = tsMs(e.start_time);
-    return { raw: e, id: e.id, start, end: start + durMs(e.duration), lane: 0 };
+    const start = ms(e.start_us);
+    return { raw: e, id: e.id, start, end: start + ms(e.duration_us), lane: 0 };
   });
   lanes(events);
   const flagged = new Map(); // event id -> worst severity
   const rank = { INFO: 1, WARNING: 2, ERROR: 3 };
   findings.forEach((f) => {
-    const sev = short(f.severity, "SEVERITY_");
+    const sev = f.severity;
     for (const id of f.event_ids || []) {
       if (!flagged.has(id) || rank[sev] > rank[flagged.get(id)]) flagged.set(id, sev);
     }
@@ -243,9 +229,9 @@ function render(before) {
     }
     findings.forEach((f, i) => {
       if (!f.span) return;
-      const s = Math.max(tsMs(f.span.start_time), day.start_ms), e = Math.min(tsMs(f.span.end_time), day.end_ms);
+      const s = Math.max(ms(f.span.start_us), day.start_ms), e = Math.min(ms(f.span.end_us), day.end_ms);
       if (e <= s && !(e === s && s > day.start_ms && s < day.end_ms)) return;
-      const code = short(f.code, "FINDING_CODE_");
+      const code = f.code;
       const cls = code === "GAP" || code === "OVERLAP" ? code : "other";
       html.push(`<div class="band ${cls}" data-finding="${i}" style="top:${y(s, day)}px;height:${Math.max(2, y(e, day) - y(s, day))}px"></div>`);
     });
@@ -254,7 +240,7 @@ function render(before) {
       if (end <= s) continue;
       const top = y(s, day), height = Math.max(2, y(end, day) - top);
       const sev = flagged.get(e.id);
-      const classes = ["ev", "kind-" + short(e.raw.kind, "EVENT_KIND_"), "lane-" + e.lane];
+      const classes = ["ev", "kind-" + e.raw.kind, "lane-" + e.lane];
       if (e.split) classes.push("split");
       if (sev) classes.push("flagged", "sev-" + sev);
       if (e.id === selectedId) classes.push("selected");
@@ -276,16 +262,16 @@ function render(before) {
   const s = v.validation.summary || {};
   $("#summary").textContent = `${events.length} events · ${findings.length} findings` +
     ` (${s.error_count || 0} errors, ${s.warning_count || 0} warnings) · revision ${v.revision}` +
-    (s.gap_total ? ` · dead air ${span(durMs(s.gap_total))}` : "") + (s.overlap_total ? ` · overlapping ${span(durMs(s.overlap_total))}` : "");
+    (s.gap_total_us ? ` · dead air ${span(ms(s.gap_total_us))}` : "") + (s.overlap_total_us ? ` · overlapping ${span(ms(s.overlap_total_us))}` : "");
   if (selectedId) showDetails(selectedId, false);
 }
 
 function renderFindings(findings) {
   const items = findings.map((f, i) => {
-    const sev = short(f.severity, "SEVERITY_");
-    const code = short(f.code, "FINDING_CODE_");
+    const sev = f.severity;
+    const code = f.code;
     const ids = f.event_ids || [];
-    const when = f.span ? `${fmt(tsMs(f.span.start_time))}–${fmt(tsMs(f.span.end_time))}` : "";
+    const when = f.span ? `${fmt(ms(f.span.start_us))}–${fmt(ms(f.span.end_us))}` : "";
     const links = ids.map((id) => `<button type="button" class="goto" data-goto="${esc(id)}">${esc(id)}</button>`).join("");
     return `<li class="finding sev-${esc(sev)}" data-finding="${i}" data-code="${esc(code)}" data-event-ids="${esc(ids.join(" "))}">
       <span class="sev">${esc(sev)}</span><span class="code">${esc(code)}</span> <span class="when">${esc(when)}</span>
@@ -319,8 +305,16 @@ function describe(value) {
     if (value.every((v) => v === null || typeof v !== "object")) return value.map(esc).join(", ");
     return value.map(describe).join("");
   }
-  const rows = Object.entries(value).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${describe(v)}</dd>`);
+  const rows = Object.entries(value).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${k.endsWith("_us") ? micros(v) : describe(v)}</dd>`);
   return `<dl>${rows.join("")}</dl>`;
+}
+
+// A "*_us" field is an instant (after 1973) or a span, in microseconds: shown
+// readable, with the stored number beside it.
+function micros(us) {
+  if (typeof us !== "number") return describe(us);
+  const text = Math.abs(us) > 1e14 ? fmt(ms(us), true) : span(ms(us));
+  return `${esc(text)} <span class="raw">(${esc(us)})</span>`;
 }
 
 function showDetails(id, focus) {
@@ -330,18 +324,12 @@ function showDetails(id, focus) {
   document.querySelectorAll(".ev.selected").forEach((el) => el.classList.remove("selected"));
   const blocks = document.querySelectorAll(`.ev[data-id="${CSS.escape(id)}"]`);
   blocks.forEach((el) => el.classList.add("selected"));
-  const start = tsMs(e.start_time), end = start + durMs(e.duration);
+  const start = ms(e.start_us), end = start + ms(e.duration_us);
   const about = (view.validation.findings || []).filter((f) => (f.event_ids || []).includes(id));
-  const when = {
-    shown_in: view.zone,
-    start: fmt(start, true),
-    end: fmt(end, true),
-    duration: span(end - start),
-    start_utc: new Date(start).toISOString(),
-  };
+  const when = { shown_in: view.zone, end: fmt(end, true), start_utc: new Date(start).toISOString() };
   $("#details-title").textContent = e.title || e.id;
   $("#details-body").innerHTML = describe(when) + describe(e) +
-    (about.length ? "<h4>Findings</h4>" + describe(about.map((f) => `${short(f.code, "FINDING_CODE_")}: ${f.message}`)) : "");
+    (about.length ? "<h4>Findings</h4>" + describe(about.map((f) => `${f.code}: ${f.message}`)) : "");
   const panel = $("#details");
   panel.hidden = false;
   panel.dataset.id = id;

@@ -1,0 +1,212 @@
+"""The schedule page's cost to the server, beside what it is made of, in one run.
+
+    python bench/bench_page.py                  # 3,500-event week, 20 rounds, 100 pages vs 100 streams
+    python bench/bench_page.py --rounds 5 --pages 20   # quick
+
+1. **A week's view against an Export of the same week.** One channel holds
+   three weeks of ~2.9-minute events (3,500 a week); the page's week view
+   (``GET /api/channels/ID/view?days=7``: the stored Validate with its events,
+   as JSON, plus the time grid) and a gRPC Export (JSON) of the same window
+   are requested alternately, ``--rounds`` times each. For each: server CPU
+   per request (user + system of the server and its workers, from
+   ``/proc`` via psutil, before and after), wall time (median), and the bytes
+   that leave the server. The view's ratio to the Export is the figure.
+2. **Memory of live pages against WatchSchedule streams.** ``--pages``
+   server-sent-event streams (each on its own HTTP connection, as browsers
+   hold them) are opened, and the server's PSS (server + workers, shared
+   pages counted once) measured; closed; then as many WatchSchedule streams
+   (each on its own gRPC channel, as playout systems hold them), measured the
+   same way. Both from the same baseline server, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import grpc
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scheduleflow.client import Client  # noqa: E402
+from scheduleflow.v1 import service_pb2 as spb  # noqa: E402
+from scheduleflow.v1 import service_pb2_grpc  # noqa: E402
+from tests.serverproc import ServerProcess, launch  # noqa: E402
+
+CHANNEL = "page-bench.example"
+WEEK_START = dt.datetime(2025, 11, 17, tzinfo=dt.UTC)  # a Monday; Europe/Paris is UTC+1 all week
+EVENTS_PER_WEEK = 3500
+
+
+def document() -> bytes:
+    """Three weeks (the view must cut one out) of back-to-back events, 3,500 a week."""
+    step = dt.timedelta(weeks=1) / EVENTS_PER_WEEK
+    start = WEEK_START - dt.timedelta(weeks=1)
+    events = []
+    for n in range(3 * EVENTS_PER_WEEK):
+        at = start + n * step
+        events.append(
+            {
+                "id": f"e{n:05d}",
+                "start": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "duration": step.total_seconds(),
+                "asset_id": f"asset-{n % 400}",
+                "title": f"Programme {n}",
+                "metadata": {"artist": f"artist-{n % 90}", "category": ("news", "music", "film")[n % 3]},
+            }
+        )
+    return json.dumps(
+        {"scheduleflow": 1, "channel": {"id": CHANNEL, "time_zone": "Europe/Paris"}, "events": events}
+    ).encode()
+
+
+def cpu_seconds(server: ServerProcess) -> float:
+    """User + system CPU of the server and its live children so far."""
+    me = psutil.Process(server.pid)
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += sum(child.cpu_times()[:2])
+    return total
+
+
+async def view_vs_export(server: ServerProcess, rounds: int) -> dict[str, dict[str, float]]:
+    page = server.page_url()
+    # The week in Paris time: local midnight Monday to local midnight Monday.
+    local = dt.timezone(dt.timedelta(hours=1))
+    start, end = (
+        WEEK_START.astimezone(local).replace(hour=0),
+        WEEK_START.astimezone(local).replace(hour=0) + dt.timedelta(days=7),
+    )
+    view_url = f"{page}api/channels/{CHANNEL}/view?date={start.date().isoformat()}&days=7"
+    window = spb.ExportRequest(channel_id=CHANNEL, format="DOCUMENT_FORMAT_JSON")
+    window.window.start_time.FromDatetime(start.astimezone(dt.UTC))
+    window.window.end_time.FromDatetime(end.astimezone(dt.UTC))
+    figures: dict[str, dict[str, list[float]]] = {
+        name: {"cpu": [], "wall": [], "bytes": []} for name in ("view", "export")
+    }
+    async with aiohttp.ClientSession() as http, grpc.aio.insecure_channel(server.address) as channel:
+        stub = service_pb2_grpc.ScheduleFlowServiceStub(channel)
+
+        async def view() -> int:
+            async with http.get(view_url) as reply:
+                body = await reply.read()
+                assert reply.status == 200, body[:300]
+                events = len(json.loads(body)["validation"]["events"])
+                assert events in range(EVENTS_PER_WEEK - 1, EVENTS_PER_WEEK + 2), events
+                return len(body)
+
+        async def export() -> int:
+            reply = await stub.Export(window)
+            assert reply.event_count in range(EVENTS_PER_WEEK - 1, EVENTS_PER_WEEK + 2), reply.event_count
+            return reply.ByteSize()
+
+        for _ in range(2):  # warm both paths (worker imports, store caches)
+            await view()
+            await export()
+        for _ in range(rounds):
+            for name, call in (("view", view), ("export", export)):
+                cpu0, wall0 = cpu_seconds(server), time.perf_counter()
+                size = await call()
+                figures[name]["wall"].append(time.perf_counter() - wall0)
+                figures[name]["cpu"].append(cpu_seconds(server) - cpu0)
+                figures[name]["bytes"].append(size)
+    # CPU times tick in 10 ms: the mean over all rounds, not a median of ticks.
+    return {
+        name: {"cpu": statistics.fmean(f["cpu"]), "wall": statistics.median(f["wall"]), "bytes": f["bytes"][-1]}
+        for name, f in figures.items()
+    }
+
+
+async def settle(server: ServerProcess) -> int:
+    await asyncio.sleep(1.0)
+    return server.pss_bytes()
+
+
+async def pages_memory(server: ServerProcess, count: int) -> int:
+    """PSS growth with ``count`` live pages open (one connection each)."""
+    base = await settle(server)
+    url = f"{server.page_url()}api/channels/{CHANNEL}/live"
+    sessions = [aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) for _ in range(count)]
+    replies = []
+    try:
+        for s in sessions:
+            reply = await s.get(url)
+            assert reply.status == 200
+            await reply.content.readline()  # "retry: ..." : the stream is up
+            replies.append(reply)
+        grown = await settle(server) - base
+    finally:
+        for r in replies:
+            r.close()
+        for s in sessions:
+            await s.close()
+    return grown
+
+
+async def streams_memory(server: ServerProcess, count: int) -> int:
+    """PSS growth with ``count`` WatchSchedule streams open (one channel each)."""
+    base = await settle(server)
+    channels = [grpc.aio.insecure_channel(server.address) for _ in range(count)]
+    calls = []
+    try:
+        for ch in channels:
+            stub = service_pb2_grpc.ScheduleFlowServiceStub(ch)
+            # Resume from the current revision, as a page does: no snapshot.
+            call = stub.WatchSchedule(spb.WatchScheduleRequest(channel_ids=[CHANNEL], from_revisions={CHANNEL: 1}))
+            calls.append(call)
+        await asyncio.sleep(0.5)
+        for call in calls:
+            assert call.done() is False
+        grown = await settle(server) - base
+    finally:
+        for call in calls:
+            call.cancel()
+        for ch in channels:
+            await ch.close()
+    return grown
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--pages", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = launch(Path(tmp), "--workers", str(args.workers), "--http-listen", "127.0.0.1:0")
+        try:
+            with Client(server.address, timeout=120) as client:
+                client.import_document(CHANNEL, document(), format="json")
+            costs = asyncio.run(view_vs_export(server, args.rounds))
+            pages = asyncio.run(pages_memory(server, args.pages))
+            streams = asyncio.run(streams_memory(server, args.pages))
+        finally:
+            server.terminate()
+    view, export = costs["view"], costs["export"]
+    print(f"a week of {EVENTS_PER_WEEK} events (Europe/Paris), {args.rounds} rounds each, alternating, same server:")
+    print(f"  {'':28} {'server CPU':>11} {'wall p50':>9} {'bytes':>10}   (CPU: mean per request)")
+    for name, label in (("view", "page week view (JSON)"), ("export", "Export (JSON document)")):
+        f = costs[name]
+        print(f"  {label:28} {f['cpu'] * 1e3:8.1f} ms {f['wall'] * 1e3:6.1f} ms {f['bytes'] / 1024:7.0f} KiB")
+    print(f"  view / Export: CPU {view['cpu'] / export['cpu']:.2f}x, wall {view['wall'] / export['wall']:.2f}x")
+    print(f"{args.pages} open connections, server + workers PSS growth:")
+    print(f"  live pages (SSE)       {pages / 2**20:6.1f} MiB  ({pages / args.pages / 1024:.0f} KiB each)")
+    print(f"  WatchSchedule streams  {streams / 2**20:6.1f} MiB  ({streams / args.pages / 1024:.0f} KiB each)")
+    print(f"  pages / streams: {pages / streams:.2f}x" if streams > 0 else "  streams grew nothing measurable")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
