@@ -215,11 +215,12 @@ async def test_a_killed_worker_fails_its_job_as_unavailable_and_is_replaced() ->
         assert await pool.run("echo", "after") == "after"
 
 
-async def _replaced(pool: WorkerPool, old_pid: int) -> None:
-    """The worker that ran the stopped job is gone and a fresh one is idle."""
+async def _replaced(pool: WorkerPool, old_pid: int, *, serves: bool = True) -> None:
+    """The worker that ran the stopped job is gone and a fresh one is idle (and ``serves``)."""
     await _until(pool, lambda s: s.busy == 0 and s.pids[0] not in (0, old_pid))
     assert not psutil.pid_exists(old_pid) or psutil.Process(old_pid).status() == psutil.STATUS_ZOMBIE
-    assert await pool.run("echo", "after") == "after"
+    if serves:
+        assert await pool.run("echo", "after") == "after"
     assert pool.stats().worker_restarts == 0  # stopped on purpose: not counted as a crash
 
 
@@ -252,7 +253,8 @@ async def test_a_job_over_the_servers_budget_is_stopped() -> None:
         assert caught.value.budget_s == 0.2
         stats = pool.stats()
         assert (stats.stopped_budget, stats.stopped_deadline) == (1, 0)
-        await _replaced(pool, old_pid)
+        # Not another job: on a loaded machine even an echo may take 0.2 s.
+        await _replaced(pool, old_pid, serves=False)
 
 
 async def test_a_job_that_answers_in_time_keeps_its_worker() -> None:

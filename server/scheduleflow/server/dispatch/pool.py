@@ -396,7 +396,9 @@ class _Worker:
     def kill_for(self, job: _Job) -> bool:
         """Kill the process now if it is still working on ``job`` (event loop side)."""
         with self.lock:
-            if self.answered is job:
+            # Answered: too late. Killed already: its deadline passed, then the
+            # caller's cancellation came too (counted once).
+            if self.answered is job or self.killed_for is job:
                 return False
             # Between processes (a retiring worker being replaced) the job has
             # not been sent: the feeder sees the mark and drops it.
