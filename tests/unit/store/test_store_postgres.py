@@ -503,7 +503,10 @@ async def test_a_listener_keeps_trying_until_the_database_answers(
 
 async def test_a_listener_that_falls_behind_is_told_to_catch_up(name: str, postgres_url: str) -> None:
     async with PostgresChangeListener(postgres_url, channel=name, application_name=name, max_pending=3) as listener:
-        async with _admin(postgres_url) as conn:
+        async with _admin(postgres_url) as conn, conn.transaction():
+            # One transaction: the five arrive together at its commit, so the
+            # listener has all of them before the first is read (sent one by
+            # one, a loaded machine let the reader take 1 before 4 arrived).
             for revision in range(1, 6):
                 await conn.execute("SELECT pg_notify($1, $2)", name, f"ch:{revision}")
         async with contextlib.aclosing(listener.changes()) as changes:
