@@ -14,7 +14,7 @@ cannot drift apart. Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -101,6 +101,20 @@ def document_format(value: EnumName | None) -> int:
 def import_mode(value: EnumName) -> int:
     """An ImportMode: ``"replace-window"``, ``"replace-all"`` or ``"merge"``."""
     return enum_value(spb.ImportMode, value, "IMPORT_MODE_")
+
+
+def conflict_policy(value: EnumName | None) -> int:
+    """A ConflictPolicy: ``"refuse"`` or ``"later-wins"``; ``None`` or ``"auto"``: the format's default."""
+    if value is None:
+        return spb.CONFLICT_POLICY_UNSPECIFIED
+    return enum_value(spb.ConflictPolicy, value, "CONFLICT_POLICY_")
+
+
+def import_atomicity(value: EnumName | None) -> int:
+    """An ImportAtomicity: ``"all-channels"`` (default) or ``"per-channel"``."""
+    if value is None:
+        return spb.IMPORT_ATOMICITY_UNSPECIFIED
+    return enum_value(spb.ImportAtomicity, value, "IMPORT_ATOMICITY_")
 
 
 def playback_order(value: EnumName) -> int:
@@ -222,6 +236,8 @@ def validate_request(
     window: Window | None,
     rules: pb.ValidationRules | None,
     return_events: bool,
+    channel_ids: Sequence[str] = (),
+    conflict: EnumName | None = None,
 ) -> spb.ValidateRequest:
     """A ValidateRequest for exactly one source: events, a document, or the stored schedule."""
     given = [
@@ -231,7 +247,13 @@ def validate_request(
     ]
     if len(given) != 1:
         raise ValueError(f"validate exactly one of events, document or stored=True (got {', '.join(given) or 'none'})")
-    req = spb.ValidateRequest(channel_id=channel_id, time_zone=time_zone, return_events=return_events)
+    req = spb.ValidateRequest(
+        channel_id=channel_id,
+        time_zone=time_zone,
+        return_events=return_events,
+        channel_ids=channel_ids,
+        conflict_policy=conflict_policy(conflict),  # type: ignore[arg-type]
+    )
     if events is not None:
         req.events.events.extend(events)
         # An empty list still names the source; without this the oneof stays unset.
@@ -258,6 +280,11 @@ def import_request(
     expected_revision: int | None,
     idempotency_key: str,
     rules: pb.ValidationRules | None,
+    channel_ids: Sequence[str] = (),
+    channel_map: Mapping[str, str] | None = None,
+    conflict: EnumName | None = None,
+    atomicity: EnumName | None = None,
+    last_stop: datetime | None = None,
 ) -> spb.ImportRequest:
     """An ImportRequest."""
     req = spb.ImportRequest(
@@ -266,7 +293,13 @@ def import_request(
         mode=import_mode(mode),  # type: ignore[arg-type]
         dry_run=dry_run,
         idempotency_key=idempotency_key,
+        channel_ids=channel_ids,
+        channel_map=channel_map or {},
+        conflict_policy=conflict_policy(conflict),  # type: ignore[arg-type]
+        atomicity=import_atomicity(atomicity),  # type: ignore[arg-type]
     )
+    if last_stop is not None:
+        req.last_stop_time.CopyFrom(to_timestamp(last_stop))
     if expected_revision is not None:
         req.expected_revision = expected_revision
     if rules is not None:

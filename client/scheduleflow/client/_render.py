@@ -137,6 +137,19 @@ def validation(response: spb.ValidateResponse, *, source: str = "") -> str:
         out.append(f"  items:    {len(s.unique_items)} unique; most aired: {top}{more}")
     if s.findings_truncated:
         out.append(f"  (only {len(response.findings)} findings shown; the counts above are complete)")
+    if len(response.channels) > 1:
+        rows = [
+            (
+                c.channel_id,
+                "valid" if c.valid else "INVALID",
+                c.summary.event_count,
+                c.summary.error_count,
+                c.summary.warning_count,
+                c.summary.info_count,
+            )
+            for c in response.channels
+        ]
+        out.append(table(("CHANNEL", "VERDICT", "EVENTS", "ERRORS", "WARNINGS", "INFO"), rows, indent="  "))
     verdict = "VALID" if response.valid else "INVALID"
     out.append(f"{verdict}{': ' + source if source else ''}")
     return "\n".join(out)
@@ -195,6 +208,34 @@ def import_result(response: spb.ImportResponse) -> str:
             where = _location(f.location)
             ids = ",".join(f.event_ids)
             lines.append(f"    {_finding_code(f.code)} {ids} {where}".rstrip() + f": {f.message}")
+    return "\n".join(lines)
+
+
+def import_channels(response: spb.ImportResponse) -> str:
+    """An import of several channels: one row a channel, then what went wrong."""
+    rows = []
+    for c in response.channels:
+        if c.error_code:
+            status = "FAILED"
+        elif c.replayed:
+            status = "replayed"
+        else:
+            status = "dry run" if c.dry_run else "imported"
+        name = c.channel_id if not c.document_channel_id else f"{c.channel_id} (from {c.document_channel_id})"
+        warnings = sum(f.severity == pb.SEVERITY_WARNING for f in c.findings)
+        rows.append((name, status, c.revision, c.added, c.updated, c.removed, c.unchanged, warnings))
+    headers = ("CHANNEL", "STATUS", "REVISION", "ADDED", "UPDATED", "REMOVED", "UNCHANGED", "WARNINGS")
+    lines = [table(headers, rows)]
+    failed = [c for c in response.channels if c.error_code]
+    lines.append(
+        f"{len(response.channels) - len(failed)} of {len(response.channels)} channels "
+        + ("checked (dry run: nothing written)" if response.dry_run else "imported")
+        + f"; {response.added} added, {response.updated} updated, {response.removed} removed"
+    )
+    for c in failed:
+        lines.append(f"  {c.channel_id}: {c.error_message}")
+    for f in response.findings:
+        lines.append(f"  {_finding_code(f.code)} {_location(f.location)}".rstrip() + f": {f.message}")
     return "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -117,6 +117,8 @@ class Client:
         max_findings: int | None = None,
         ignore_gaps: bool | None = None,
         return_events: bool = False,
+        channel_ids: Sequence[str] = (),
+        conflict_policy: EnumName | None = None,
         timeout: float | None = None,
     ) -> spb.ValidateResponse:
         """Check a schedule and report findings; stores nothing.
@@ -137,6 +139,11 @@ class Client:
             max_findings: return at most this many findings (0: the server's default).
             ignore_gaps: do not report gaps at all.
             return_events: also return the events normalised to UTC, sorted by start.
+            channel_ids: with a multi-channel (XMLTV) document, the channels to
+                validate by their ids in it; empty (and no ``channel_id``): all,
+                one result each in ``response.channels``.
+            conflict_policy: ``"refuse"`` or ``"later-wins"``, as Import would
+                apply it; None: the format's default (later-wins for XMLTV).
             timeout: this call's deadline in seconds (default: the client's).
         """
         request = _convert.validate_request(
@@ -157,6 +164,8 @@ class Client:
                 ignore_gaps=ignore_gaps,
             ),
             return_events=return_events,
+            channel_ids=channel_ids,
+            conflict=conflict_policy,
         )
         response: spb.ValidateResponse = self._unary(self._stub.Validate, request, timeout)
         return response
@@ -172,13 +181,20 @@ class Client:
         expected_revision: int | None = None,
         idempotency_key: str = "",
         rules: pb.ValidationRules | None = None,
+        channel_ids: Sequence[str] = (),
+        channel_map: Mapping[str, str] | None = None,
+        conflict_policy: EnumName | None = None,
+        atomicity: EnumName | None = None,
+        last_stop: datetime | None = None,
         timeout: float | None = None,
     ) -> spb.ImportResponse:
         """Import a document into a channel, all of it or nothing (the ``Import`` RPC).
 
         Args:
             channel_id: the channel to import into (created if missing); empty:
-                the document's own channel, when it names exactly one.
+                the document's own channel, or every channel of an XMLTV guide
+                (one result each in ``response.channels``). For XMLTV, the
+                channel's id in the document.
             content: the document's bytes.
             format: ``"json"``, ``"xml"``, ``"xmltv"``; None detects it.
             mode: ``"replace-window"`` (the document's span), ``"replace-all"`` or ``"merge"``.
@@ -187,6 +203,15 @@ class Client:
                 this revision (0: the channel must not exist yet).
             idempotency_key: a retry with the same key returns the first result and writes nothing.
             rules: rules whose breaches are reported as findings.
+            channel_ids: the channels of an XMLTV guide to import, by their ids
+                in it (empty: all).
+            channel_map: stored ids for document ids (``{"CNN": "cnn.us"}``).
+            conflict_policy: ``"refuse"`` or ``"later-wins"``; None: the
+                format's default (later-wins for XMLTV, refuse otherwise).
+            atomicity: ``"all-channels"`` (default: every channel or none) or
+                ``"per-channel"`` (a failing channel does not stop the others).
+            last_stop: the end of a last programme without stop (else it is
+                left out with a warning).
             timeout: this call's deadline in seconds (default: the client's).
         """
         request = _convert.import_request(
@@ -198,6 +223,11 @@ class Client:
             expected_revision=expected_revision,
             idempotency_key=idempotency_key,
             rules=rules,
+            channel_ids=channel_ids,
+            channel_map=channel_map,
+            conflict=conflict_policy,
+            atomicity=atomicity,
+            last_stop=last_stop,
         )
         response: spb.ImportResponse = self._unary(self._stub.Import, request, timeout)
         return response

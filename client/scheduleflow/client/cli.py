@@ -170,13 +170,39 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--artist-separation", type=duration_arg, metavar="SPAN")
     sub.add_argument("--category-separation", type=duration_arg, metavar="SPAN")
     sub.add_argument("--max-findings", type=int, metavar="N", help="return at most N findings")
+    _guide_options(sub)
     _window_options(sub, "report events outside this window (with --stored: the window to read)")
     _progress_option(sub)
 
-    sub = command("import", _import, "import a schedule document into a channel, all of it or nothing")
+    sub = command("import", _import, "import a schedule document (an XMLTV guide: every channel) into its channels")
     sub.add_argument("file", metavar="FILE", help="the schedule document; - reads stdin")
-    sub.add_argument("--channel", default="", metavar="ID", help="the channel (default: the one the document names)")
+    sub.add_argument(
+        "--channel",
+        default="",
+        metavar="ID",
+        help="the channel (default: the one the document names; for XMLTV, its id in the guide)",
+    )
     _format_option(sub, _FORMATS, "auto")
+    _guide_options(sub)
+    sub.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        type=rename_arg,
+        metavar="DOC=STORED",
+        help="store the guide's channel DOC as STORED (repeatable)",
+    )
+    sub.add_argument(
+        "--per-channel",
+        action="store_true",
+        help="commit each channel on its own: one that fails does not stop the others (default: all or none)",
+    )
+    sub.add_argument(
+        "--last-stop",
+        type=time_arg,
+        metavar="TIME",
+        help="the end of a last programme without stop (default: it is left out, with a warning)",
+    )
     sub.add_argument("--mode", choices=_MODES, default="replace-window", help="what happens to stored events")
     sub.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     sub.add_argument("--expect-revision", type=int, metavar="N", help="fail unless the channel is at revision N")
@@ -375,10 +401,44 @@ def _validate(client: Client, args: argparse.Namespace) -> int:
             artist_separation=args.artist_separation,
             category_separation=args.category_separation,
             max_findings=args.max_findings,
+            channel_ids=_channel_list(args.channels),
+            conflict_policy=_conflicts(args.conflicts),
         )
     source = f"stored schedule of {args.channel}" if args.stored else ("stdin" if path == "-" else path)
     _emit(args, response, lambda: _render.validation(response, source=source))
     return EXIT_OK if response.valid else EXIT_NEGATIVE
+
+
+def _guide_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--channels",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="an XMLTV guide's channels to take, by their ids in it (default: all; repeatable)",
+    )
+    sub.add_argument(
+        "--conflicts",
+        choices=("auto", "refuse", "later-wins"),
+        default="auto",
+        help="overlaps and duplicate starts: refuse, or the later programme wins "
+        "(default auto: later-wins for XMLTV, refuse otherwise)",
+    )
+
+
+def rename_arg(text: str) -> tuple[str, str]:
+    document_id, sep, stored_id = text.partition("=")
+    if not sep or not document_id or not stored_id:
+        raise argparse.ArgumentTypeError(f"{text!r} is not DOC=STORED")
+    return document_id, stored_id
+
+
+def _channel_list(values: Sequence[str]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part]
+
+
+def _conflicts(value: str) -> str | None:
+    return None if value == "auto" else value
 
 
 def _import(client: Client, args: argparse.Namespace) -> int:
@@ -393,9 +453,17 @@ def _import(client: Client, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             expected_revision=args.expect_revision,
             idempotency_key=args.idempotency_key,
+            channel_ids=_channel_list(args.channels),
+            channel_map=dict(args.rename),
+            conflict_policy=_conflicts(args.conflicts),
+            atomicity="per-channel" if args.per_channel else None,
+            last_stop=args.last_stop,
         )
-    _emit(args, response, lambda: _render.import_result(response))
-    return EXIT_OK
+    if len(response.channels) > 1:
+        _emit(args, response, lambda: _render.import_channels(response))
+    else:
+        _emit(args, response, lambda: _render.import_result(response))
+    return EXIT_NEGATIVE if any(c.error_code for c in response.channels) else EXIT_OK
 
 
 def _export(client: Client, args: argparse.Namespace) -> int:

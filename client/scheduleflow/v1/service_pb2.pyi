@@ -48,7 +48,7 @@ class EventList(_message.Message):
     def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ...) -> None: ...
 
 class ValidateRequest(_message.Message):
-    __slots__ = ("events", "document", "stored", "channel_id", "time_zone", "window", "rules", "return_events", "channel_ids")
+    __slots__ = ("events", "document", "stored", "channel_id", "time_zone", "window", "rules", "return_events", "channel_ids", "conflict_policy")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     STORED_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +58,7 @@ class ValidateRequest(_message.Message):
     RULES_FIELD_NUMBER: _ClassVar[int]
     RETURN_EVENTS_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_IDS_FIELD_NUMBER: _ClassVar[int]
+    CONFLICT_POLICY_FIELD_NUMBER: _ClassVar[int]
     events: EventList
     document: _schedule_pb2.Document
     stored: bool
@@ -67,7 +68,8 @@ class ValidateRequest(_message.Message):
     rules: _schedule_pb2.ValidationRules
     return_events: bool
     channel_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, events: _Optional[_Union[EventList, _Mapping]] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., stored: _Optional[bool] = ..., channel_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., return_events: _Optional[bool] = ..., channel_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    conflict_policy: ConflictPolicy
+    def __init__(self, events: _Optional[_Union[EventList, _Mapping]] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., stored: _Optional[bool] = ..., channel_id: _Optional[str] = ..., time_zone: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ValidationRules, _Mapping]] = ..., return_events: _Optional[bool] = ..., channel_ids: _Optional[_Iterable[str]] = ..., conflict_policy: _Optional[_Union[ConflictPolicy, str]] = ...) -> None: ...
 
 class ValidateResponse(_message.Message):
     __slots__ = ("valid", "findings", "summary", "events", "channels")

@@ -37,10 +37,11 @@ from scheduleflow.server.core.model import (
     Event,
     Finding,
     Location,
+    ScheduleDocument,
     Severity,
     Window,
 )
-from scheduleflow.server.core.validate import Rules, validate, validate_events
+from scheduleflow.server.core.validate import Rules, Summary, ValidationReport, validate, validate_events
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
 from scheduleflow.server.store.port import ChannelCommit, CommitResult, ImportMode, Store
@@ -49,6 +50,7 @@ from scheduleflow.v1 import service_pb2 as spb
 
 if TYPE_CHECKING:
     from scheduleflow.server.core.generate import GenerateRequest
+    from scheduleflow.server.formats import Format
 
 
 def _parse(message_type: type[Any], raw: bytes) -> Any:
@@ -86,21 +88,86 @@ def validate_general(raw: bytes, default_max_findings: int, channel_zone: str = 
             inputs = convert.input_events_from_pb(req.events.events, "events.events")
             report = validate(inputs, tz=tz, window=window, rules=rules, field_prefix="events.events")
     elif source == "document":
-        from scheduleflow.server.formats import parse_document
-
-        doc = parse_document(
-            req.document.content,
-            convert.format_from_pb(req.document.format),
-            default_zone=tz.key if tz is not None else "UTC",
-        )
-        report = validate_events(
-            doc.events, locations=doc.locations, window=window, rules=rules, prior_findings=doc.findings
-        )
+        return _validate_document(req, tz.key if tz is not None else "UTC", window, rules)
     else:
         raise InvalidInput.at("say what to validate: events, document or stored", field="source")
     return convert.validate_response(
         report.findings, report.summary, report.events if req.return_events else None
     ).SerializeToString()
+
+
+def _validate_document(req: spb.ValidateRequest, zone_name: str, window: Window | None, rules: Rules) -> bytes:
+    """Validate every selected channel of a document, read once: one result
+    per channel, and the response's own fields summing them up."""
+    from scheduleflow.server.formats import Format, detect_format, parse_guide
+
+    content = req.document.content
+    fmt = convert.format_from_pb(req.document.format) or detect_format(content)
+    select = list(req.channel_ids) or ([req.channel_id] if req.channel_id else [])
+    policy = _conflict_policy(req.conflict_policy, fmt)
+    guide = parse_guide(content, fmt, default_zone=zone_name, select=select if fmt is Format.XMLTV else ())
+    del content
+    reports = [(entry.document_id, _check_channel(entry.document, policy, rules, window)) for entry in guide.channels]
+    if len(reports) == 1:
+        report = reports[0][1]
+        response = convert.validate_response(
+            guide.findings + report.findings, report.summary, report.events if req.return_events else None
+        )
+    else:
+        findings = guide.findings + tuple(f for _, r in reports for f in r.findings)
+        response = convert.validate_response(findings, _summed([r.summary for _, r in reports]), None)
+        if req.return_events:
+            response.events.extend(convert.events_to_pb(e for _, r in reports for e in r.events))
+    for document_id, report in reports:
+        response.channels.add(
+            channel_id=document_id,
+            valid=report.summary.error_count == 0,
+            findings=[convert.finding_to_pb(f) for f in report.findings],
+            summary=convert.summary_to_pb(report.summary),
+        )
+    return response.SerializeToString()
+
+
+def _summed(summaries: Sequence[Summary]) -> Summary:
+    """The channels' summaries as one: counts added, spans joined (assets are per channel)."""
+    spans = [s.span for s in summaries if s.span is not None]
+    return Summary(
+        event_count=sum(s.event_count for s in summaries),
+        error_count=sum(s.error_count for s in summaries),
+        warning_count=sum(s.warning_count for s in summaries),
+        info_count=sum(s.info_count for s in summaries),
+        span=Window(min(w.start_us for w in spans), max(w.end_us for w in spans)) if spans else None,
+        gap_total_us=sum(s.gap_total_us for s in summaries),
+        overlap_total_us=sum(s.overlap_total_us for s in summaries),
+        unique_items=(),
+        findings_truncated=any(s.findings_truncated for s in summaries),
+    )
+
+
+def _conflict_policy(value: int, fmt: Format) -> ConflictPolicy:
+    """A request's conflict policy; unspecified: LATER_WINS for XMLTV (whose
+    published guides overlap routinely), REFUSE for the other formats."""
+    from scheduleflow.server.formats import Format
+
+    if value == spb.CONFLICT_POLICY_UNSPECIFIED:
+        return ConflictPolicy.LATER_WINS if fmt is Format.XMLTV else ConflictPolicy.REFUSE
+    try:
+        return _CONFLICT_POLICIES[value]
+    except KeyError:
+        raise InvalidInput.at(f"unknown conflict policy {value}", field="conflict_policy") from None
+
+
+def _check_channel(
+    doc: ScheduleDocument, policy: ConflictPolicy, rules: Rules, window: Window | None = None
+) -> ValidationReport:
+    """One channel's events, conflicts resolved by ``policy``, validated."""
+    events: Sequence[Event] = doc.events
+    locations: Sequence[Location] = doc.locations
+    findings = doc.findings
+    if policy is ConflictPolicy.LATER_WINS:
+        events, locations, resolved = resolve_later_wins(events, locations)
+        findings += tuple(resolved)
+    return validate_events(events, locations=locations, window=window, rules=rules, prior_findings=findings)
 
 
 def validate_stored(events: list[Event], window: Window | None, rules: Rules, return_events: bool) -> bytes:
@@ -175,7 +242,7 @@ _IMPORT_MODES = {
     spb.IMPORT_MODE_REPLACE_ALL: ImportMode.REPLACE_ALL,
     spb.IMPORT_MODE_MERGE: ImportMode.MERGE,
 }
-_CONFLICT_POLICIES = {
+_CONFLICT_POLICIES: dict[int, ConflictPolicy] = {
     spb.CONFLICT_POLICY_REFUSE: ConflictPolicy.REFUSE,
     spb.CONFLICT_POLICY_LATER_WINS: ConflictPolicy.LATER_WINS,
 }
@@ -211,13 +278,7 @@ def prepare_import(
     requested_channel = req.channel_id
     select = list(req.channel_ids) or ([requested_channel] if requested_channel else [])
     rename = dict(req.channel_map)
-    if req.conflict_policy == spb.CONFLICT_POLICY_UNSPECIFIED:
-        policy = ConflictPolicy.LATER_WINS if fmt is Format.XMLTV else ConflictPolicy.REFUSE
-    else:
-        try:
-            policy = _CONFLICT_POLICIES[req.conflict_policy]
-        except KeyError:
-            raise InvalidInput.at(f"unknown conflict policy {req.conflict_policy}", field="conflict_policy") from None
+    policy = _conflict_policy(req.conflict_policy, fmt)
     if req.atomicity not in (
         spb.IMPORT_ATOMICITY_UNSPECIFIED,
         spb.IMPORT_ATOMICITY_ALL_CHANNELS,
@@ -241,7 +302,8 @@ def prepare_import(
         end_us=end_us,
     )
     del content
-    parsed = list(guide.channels)
+    parsed, document_findings = list(guide.channels), guide.findings
+    del guide  # the channels' parse lists go one by one below
     if not parsed:
         raise InvalidInput.at("name the channel to import into: the document does not", field="channel_id")
     several = len(parsed) > 1
@@ -267,15 +329,9 @@ def prepare_import(
         update = isinstance(doc, BxfSchedule) and doc.update
         deleted_ids = doc.deleted_ids if isinstance(doc, BxfSchedule) else ()
         update_window = doc.window if isinstance(doc, BxfSchedule) else None
-        events: Sequence[Event] = doc.events
-        locations: Sequence[Location] = doc.locations
-        findings = doc.findings
-        if policy is ConflictPolicy.LATER_WINS:
-            events, locations, resolved = resolve_later_wins(events, locations)
-            findings += tuple(resolved)
-        del doc, entry
-        report = validate_events(events, locations=locations, rules=rules, prior_findings=findings)
-        del events, locations
+        del entry
+        report = _check_channel(doc, policy, rules)
+        del doc  # the report holds the events, sorted; the parse's lists can go
         error: ScheduleFlowError | None = None
         if report.summary.error_count:
             error = _refusal(report.findings, report.summary.error_count, channel_id if several else "")
@@ -302,7 +358,7 @@ def prepare_import(
                 deleted_ids=deleted_ids,
             )
         )
-    return PreparedGuide(tuple(prepared), per_channel, guide.findings)
+    return PreparedGuide(tuple(prepared), per_channel, document_findings)
 
 
 def _refusal(findings: Sequence[Finding], error_count: int, channel_id: str) -> InvalidInput:
