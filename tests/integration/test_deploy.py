@@ -527,11 +527,13 @@ def test_the_deployment_runs_the_server_as_the_image_expects(objects: dict[str, 
     pod = _pod_spec(objects)
     container = _container(objects)
     assert "command" not in container and "args" not in container, "the image's tini ENTRYPOINT runs"
-    (port,) = container["ports"]
-    assert (port["name"], port["containerPort"]) == ("grpc", 50051)
+    ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+    assert ports == {"grpc": 50051, "http": 8080}
 
     env = _server_env(objects)
     assert env["SCHEDULEFLOW_LISTEN"] == "0.0.0.0:50051"
+    # The schedule page and /metrics for Prometheus (deploy/prometheus, deploy/grafana).
+    assert env["SCHEDULEFLOW_HTTP_LISTEN"] == "0.0.0.0:8080" and env["SCHEDULEFLOW_HTTP_METRICS"] == "on"
     assert set(env) <= SETTINGS, "every variable is a setting the server knows"
     settings = {key: value for key, value in env.items() if value != FROM_REFERENCE}
     config, _ = load([], environ=settings)  # ...and accepts

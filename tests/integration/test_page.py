@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -177,7 +178,9 @@ def _story(driver: Any, server: ServerProcess, tmp_path: Path) -> None:
             "asset_id": "film",
         }
         client.import_document(CHANNEL, _doc([late]), format="json", mode="merge")
+        acknowledged = time.perf_counter()
         _wait(driver, lambda d: _css(d, '.ev[data-id="late-1"]'), timeout=1.0)
+        print(f"commit acknowledged -> drawn on the page: {(time.perf_counter() - acknowledged) * 1e3:.0f} ms")
         assert driver.execute_script("return window.__notReloaded === true;"), "the page was reloaded"
 
     # Local time on the change day: a 23-hour day, 01:00 then 03:00.
