@@ -41,6 +41,7 @@ from scheduleflow.server.core.generate import GenerateRequest, GenerateResult, g
 from scheduleflow.server.core.generate_items import rule_reach
 from scheduleflow.server.core.model import Event, Window
 from scheduleflow.server.core.playlist import PlaybackOrder, Playlist, PlaylistItem, ScheduleRules
+from scheduleflow.server.core.playout_state import PlayoutState
 from scheduleflow.server.dispatch.jobs import read_history
 from scheduleflow.server.store.port import ImportMode
 from scheduleflow.server.store.sqlite import SqliteStore
@@ -101,13 +102,33 @@ def peak_mib(fn: Callable[[], GenerateResult]) -> float:
         tracemalloc.stop()
 
 
+def _day_by_day(days: int, order: PlaybackOrder) -> tuple[list[Event], list[PlayoutState]]:
+    """``days`` days generated one at a time, each continuing the last (history
+    and playout state), as a channel committed day by day holds them; and the
+    state at the end of each day."""
+    day_request = make_request(1, order, False)
+    reach = rule_reach(day_request.playlist, day_request.rules)
+    events: list[Event] = []
+    states: list[PlayoutState] = []
+    state: PlayoutState | None = None
+    for d in range(days):
+        window = Window(START + d * DAY, START + (d + 1) * DAY)
+        history = tuple(e for e in events if e.start_us >= window.start_us - reach)
+        result = generate(dataclasses.replace(day_request, window=window, history=history, state=state))
+        events.extend(result.events)
+        state = result.state
+        states.append(state)
+    return events, states
+
+
 async def _continuation(days: list[int], order: PlaybackOrder, runs: int) -> None:
-    year = generate(make_request(max(days), order, False))
+    held_events, states = _day_by_day(max(days), order)
     day_request = make_request(1, order, False)
     reach = rule_reach(day_request.playlist, day_request.rules)
     print(
         f"Schedule of day N on a channel holding days 1..N-1 (SQLite): read the history "
-        f"({reach // HOUR}h back and ahead) and generate; then commit; order {order.value}; best of {runs}"
+        f"({reach // HOUR}h back and ahead) and the playout state, generate; then commit with the state; "
+        f"order {order.value}; best of {runs}"
     )
     header = (
         f"{'day':>5} {'stored':>8} {'history':>8} {'read ms':>8} {'gen ms':>8} {'commit ms':>10} "
@@ -122,34 +143,54 @@ async def _continuation(days: list[int], order: PlaybackOrder, runs: int) -> Non
         await store.open()
         try:
             for n in days:
-                held = [e for e in year.events if e.start_us < START + (n - 1) * DAY]
-                if held:
-                    await store.commit_events(f"day{n}", held, mode=ImportMode.REPLACE_ALL, window=None)
+                channel = f"day{n}"
+                held = [e for e in held_events if e.start_us < START + (n - 1) * DAY]
+                await store.commit_events(channel, held, mode=ImportMode.REPLACE_ALL, window=None)
+                if n > 1:
+                    at = START + (n - 1) * DAY
+                    await store.save_playout_state(
+                        channel, from_us=at, at_us=at, revision=1, state=states[n - 2].to_json()
+                    )
             # Rounds over every N, best of each (CPU time, SQLite's thread
             # included): load on a shared machine comes and goes.
             for _ in range(runs):
                 for n in days:
+                    channel = f"day{n}"
                     window = Window(START + (n - 1) * DAY, START + n * DAY)
                     gc.collect()
                     t0 = time.process_time()
-                    history = await read_history(store, f"day{n}", window, reach, reach)
+                    history = await read_history(store, channel, window, reach, reach)
+                    saved = await store.read_playout_state(channel, at_us=window.start_us)
+                    state = PlayoutState.from_json(saved.state) if saved is not None else None
                     t1 = time.process_time()
-                    result = generate(dataclasses.replace(day_request, window=window, history=tuple(history)))
+                    result = generate(
+                        dataclasses.replace(day_request, window=window, history=tuple(history), state=state)
+                    )
                     t2 = time.process_time()
-                    await store.commit_events(f"day{n}", result.events, mode=ImportMode.REPLACE_WINDOW, window=window)
+                    done = await store.commit_events(
+                        channel, result.events, mode=ImportMode.REPLACE_WINDOW, window=window
+                    )
+                    await store.save_playout_state(
+                        channel,
+                        from_us=window.start_us,
+                        at_us=window.end_us,
+                        revision=done.channel.revision,
+                        state=result.state.to_json(),
+                    )
                     t3 = time.process_time()
                     for part, took in (("read", t1 - t0), ("gen", t2 - t1), ("commit", t3 - t2)):
                         best[(n, part)] = min(best.get((n, part), float("inf")), took)
                     history_of[n] = len(history)
                     # Empty day N again: the channel holds days 1..N-1 in every round.
-                    await store.commit_events(f"day{n}", [], mode=ImportMode.REPLACE_WINDOW, window=window)
+                    await store.commit_events(channel, [], mode=ImportMode.REPLACE_WINDOW, window=window)
+                    await store.reset_playout_state(channel, after_us=window.start_us)
         finally:
             await store.close()
     base = days[0]
     schedule_base = best[(base, "read")] + best[(base, "gen")]
     worst = 0.0
     for n in days:
-        stored = sum(1 for e in year.events if e.start_us < START + (n - 1) * DAY)
+        stored = sum(1 for e in held_events if e.start_us < START + (n - 1) * DAY)
         ratio = (best[(n, "read")] + best[(n, "gen")]) / schedule_base
         worst = max(worst, ratio)
         print(

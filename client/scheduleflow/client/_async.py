@@ -269,6 +269,7 @@ class AsyncClient:
         fixed_events: Iterable[pb.Event] = (),
         use_stored_fixed: bool = False,
         lookback: timedelta | None = None,
+        fresh_state: bool = False,
         timeout: float | None = None,
     ) -> spb.ScheduleResponse:
         """Fill ``window`` from ``playlist``: a preview, or with ``commit`` a new revision.
@@ -279,6 +280,8 @@ class AsyncClient:
         The channel's stored events around the window count for the rules:
         before it as far as ``lookback`` (None: as far as the longest rule
         reaches; zero: none), after it as far as the longest rule reaches.
+        The playback orders resume from the channel's stored playout state
+        (see :meth:`get_playout_state`) unless ``fresh_state``.
         """
         request = _convert.schedule_request(
             channel_id,
@@ -298,6 +301,7 @@ class AsyncClient:
             fixed_events=fixed_events,
             use_stored_fixed=use_stored_fixed,
             lookback=lookback,
+            fresh_state=fresh_state,
         )
         response: spb.ScheduleResponse = await self._unary(self._stub.Schedule, request, timeout)
         return response
@@ -433,6 +437,28 @@ class AsyncClient:
         request = _convert.delete_channel_request(channel_id, expected_revision=expected_revision)
         response: spb.DeleteChannelResponse = await self._unary(self._stub.DeleteChannel, request, timeout)
         return response
+
+    async def get_playout_state(
+        self, channel_id: str, *, at: datetime | None = None, timeout: float | None = None
+    ) -> pb.PlayoutState | None:
+        """Where the channel's playback orders stand (the state the next Schedule
+        resumes from), or at ``at``; None when no committed Schedule stored one."""
+        request = spb.GetPlayoutStateRequest(channel_id=channel_id)
+        if at is not None:
+            request.at_time.CopyFrom(_convert.to_timestamp(at))
+        response: spb.GetPlayoutStateResponse = await self._unary(self._stub.GetPlayoutState, request, timeout)
+        return response.state if response.HasField("state") else None
+
+    async def reset_playout_state(
+        self, channel_id: str, *, after: datetime | None = None, timeout: float | None = None
+    ) -> int:
+        """Forget the channel's stored playout state (only what follows ``after``
+        when given); the number of stored states that went."""
+        request = spb.ResetPlayoutStateRequest(channel_id=channel_id)
+        if after is not None:
+            request.after_time.CopyFrom(_convert.to_timestamp(after))
+        response: spb.ResetPlayoutStateResponse = await self._unary(self._stub.ResetPlayoutState, request, timeout)
+        return response.removed
 
     async def list_events(
         self,

@@ -328,6 +328,7 @@ def schedule_request(
     fixed_events: Iterable[pb.Event],
     use_stored_fixed: bool,
     lookback: timedelta | None = None,
+    fresh_state: bool = False,
 ) -> spb.ScheduleRequest:
     """A ScheduleRequest."""
     req = spb.ScheduleRequest(
@@ -339,6 +340,7 @@ def schedule_request(
         commit=commit,
         fixed_events=list(fixed_events),
         use_stored_fixed=use_stored_fixed,
+        fresh_state=fresh_state,
     )
     if rules is not None:
         req.rules.CopyFrom(rules)

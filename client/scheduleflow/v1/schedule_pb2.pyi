@@ -444,3 +444,50 @@ class Heartbeat(_message.Message):
     server_time: _timestamp_pb2.Timestamp
     revisions: _containers.ScalarMap[str, int]
     def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revisions: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class PlayoutState(_message.Message):
+    __slots__ = ("at_time", "revision", "last_episodes", "decks", "next_items", "plays", "last_item_id")
+    class LastEpisodesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class NextItemsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class PlaysEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    AT_TIME_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    LAST_EPISODES_FIELD_NUMBER: _ClassVar[int]
+    DECKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    PLAYS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    at_time: _timestamp_pb2.Timestamp
+    revision: int
+    last_episodes: _containers.ScalarMap[str, str]
+    decks: _containers.RepeatedCompositeFieldContainer[PlayoutDeck]
+    next_items: _containers.ScalarMap[str, str]
+    plays: _containers.ScalarMap[str, int]
+    last_item_id: str
+    def __init__(self, at_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ..., last_episodes: _Optional[_Mapping[str, str]] = ..., decks: _Optional[_Iterable[_Union[PlayoutDeck, _Mapping]]] = ..., next_items: _Optional[_Mapping[str, str]] = ..., plays: _Optional[_Mapping[str, int]] = ..., last_item_id: _Optional[str] = ...) -> None: ...
+
+class PlayoutDeck(_message.Message):
+    __slots__ = ("context", "units")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    UNITS_FIELD_NUMBER: _ClassVar[int]
+    context: str
+    units: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[str] = ..., units: _Optional[_Iterable[str]] = ...) -> None: ...

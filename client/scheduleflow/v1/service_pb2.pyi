@@ -217,7 +217,7 @@ class ExportResponse(_message.Message):
     def __init__(self, format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., content: _Optional[bytes] = ..., revision: _Optional[int] = ..., event_count: _Optional[int] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class ScheduleRequest(_message.Message):
-    __slots__ = ("channel_id", "window", "time_zone", "playlist", "rules", "seed", "commit", "expected_revision", "fixed_events", "use_stored_fixed", "lookback")
+    __slots__ = ("channel_id", "window", "time_zone", "playlist", "rules", "seed", "commit", "expected_revision", "fixed_events", "use_stored_fixed", "lookback", "fresh_state")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +229,7 @@ class ScheduleRequest(_message.Message):
     FIXED_EVENTS_FIELD_NUMBER: _ClassVar[int]
     USE_STORED_FIXED_FIELD_NUMBER: _ClassVar[int]
     LOOKBACK_FIELD_NUMBER: _ClassVar[int]
+    FRESH_STATE_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     window: _schedule_pb2.TimeWindow
     time_zone: str
@@ -240,19 +241,24 @@ class ScheduleRequest(_message.Message):
     fixed_events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
     use_stored_fixed: bool
     lookback: _duration_pb2.Duration
-    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., time_zone: _Optional[str] = ..., playlist: _Optional[_Union[_schedule_pb2.Playlist, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ScheduleRules, _Mapping]] = ..., seed: _Optional[int] = ..., commit: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., fixed_events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., use_stored_fixed: _Optional[bool] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    fresh_state: bool
+    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., time_zone: _Optional[str] = ..., playlist: _Optional[_Union[_schedule_pb2.Playlist, _Mapping]] = ..., rules: _Optional[_Union[_schedule_pb2.ScheduleRules, _Mapping]] = ..., seed: _Optional[int] = ..., commit: _Optional[bool] = ..., expected_revision: _Optional[int] = ..., fixed_events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., use_stored_fixed: _Optional[bool] = ..., lookback: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., fresh_state: _Optional[bool] = ...) -> None: ...
 
 class ScheduleResponse(_message.Message):
-    __slots__ = ("events", "report", "committed", "revision")
+    __slots__ = ("events", "report", "committed", "revision", "state", "resumed_from")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RESUMED_FROM_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Event]
     report: _schedule_pb2.ScheduleReport
     committed: bool
     revision: int
-    def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., report: _Optional[_Union[_schedule_pb2.ScheduleReport, _Mapping]] = ..., committed: _Optional[bool] = ..., revision: _Optional[int] = ...) -> None: ...
+    state: _schedule_pb2.PlayoutState
+    resumed_from: _schedule_pb2.PlayoutState
+    def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., report: _Optional[_Union[_schedule_pb2.ScheduleReport, _Mapping]] = ..., committed: _Optional[bool] = ..., revision: _Optional[int] = ..., state: _Optional[_Union[_schedule_pb2.PlayoutState, _Mapping]] = ..., resumed_from: _Optional[_Union[_schedule_pb2.PlayoutState, _Mapping]] = ...) -> None: ...
 
 class WatchScheduleRequest(_message.Message):
     __slots__ = ("channel_ids", "from_revisions", "window", "heartbeat_interval")
@@ -429,3 +435,31 @@ class ListEventsResponse(_message.Message):
     next_page_token: str
     revision: int
     def __init__(self, events: _Optional[_Iterable[_Union[_schedule_pb2.Event, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class GetPlayoutStateRequest(_message.Message):
+    __slots__ = ("channel_id", "at_time")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_TIME_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    at_time: _timestamp_pb2.Timestamp
+    def __init__(self, channel_id: _Optional[str] = ..., at_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class GetPlayoutStateResponse(_message.Message):
+    __slots__ = ("state",)
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: _schedule_pb2.PlayoutState
+    def __init__(self, state: _Optional[_Union[_schedule_pb2.PlayoutState, _Mapping]] = ...) -> None: ...
+
+class ResetPlayoutStateRequest(_message.Message):
+    __slots__ = ("channel_id", "after_time")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_TIME_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    after_time: _timestamp_pb2.Timestamp
+    def __init__(self, channel_id: _Optional[str] = ..., after_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ResetPlayoutStateResponse(_message.Message):
+    __slots__ = ("removed",)
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...

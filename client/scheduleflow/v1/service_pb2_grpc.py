@@ -91,6 +91,16 @@ class ScheduleFlowServiceStub:
                 request_serializer=scheduleflow_dot_v1_dot_service__pb2.ListEventsRequest.SerializeToString,
                 response_deserializer=scheduleflow_dot_v1_dot_service__pb2.ListEventsResponse.FromString,
                 _registered_method=True)
+        self.GetPlayoutState = channel.unary_unary(
+                '/scheduleflow.v1.ScheduleFlowService/GetPlayoutState',
+                request_serializer=scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateRequest.SerializeToString,
+                response_deserializer=scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateResponse.FromString,
+                _registered_method=True)
+        self.ResetPlayoutState = channel.unary_unary(
+                '/scheduleflow.v1.ScheduleFlowService/ResetPlayoutState',
+                request_serializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.SerializeToString,
+                response_deserializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.FromString,
+                _registered_method=True)
 
 
 class ScheduleFlowServiceServicer:
@@ -174,6 +184,23 @@ class ScheduleFlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPlayoutState(self, request, context):
+        """Reads where a channel's playback orders stand: the state the next
+        Schedule resumes from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPlayoutState(self, request, context):
+        """Forgets a channel's stored playout state (all of it, or what follows an
+        instant): the next Schedule starts its orders afresh, or resumes from an
+        earlier state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScheduleFlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -231,6 +258,16 @@ def add_ScheduleFlowServiceServicer_to_server(servicer, server):
                     servicer.ListEvents,
                     request_deserializer=scheduleflow_dot_v1_dot_service__pb2.ListEventsRequest.FromString,
                     response_serializer=scheduleflow_dot_v1_dot_service__pb2.ListEventsResponse.SerializeToString,
+            ),
+            'GetPlayoutState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlayoutState,
+                    request_deserializer=scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateRequest.FromString,
+                    response_serializer=scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateResponse.SerializeToString,
+            ),
+            'ResetPlayoutState': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPlayoutState,
+                    request_deserializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.FromString,
+                    response_serializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -531,6 +568,60 @@ class ScheduleFlowService:
             '/scheduleflow.v1.ScheduleFlowService/ListEvents',
             scheduleflow_dot_v1_dot_service__pb2.ListEventsRequest.SerializeToString,
             scheduleflow_dot_v1_dot_service__pb2.ListEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPlayoutState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/scheduleflow.v1.ScheduleFlowService/GetPlayoutState',
+            scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateRequest.SerializeToString,
+            scheduleflow_dot_v1_dot_service__pb2.GetPlayoutStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPlayoutState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/scheduleflow.v1.ScheduleFlowService/ResetPlayoutState',
+            scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.SerializeToString,
+            scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -17,6 +17,7 @@ def test_the_public_names_are_pinned() -> None:
         "CommitResult",
         "ImportMode",
         "PostgresStore",
+        "SavedPlayoutState",
         "SqliteStore",
         "Store",
     ]
@@ -39,6 +40,9 @@ def test_the_sqlite_adapter_has_every_method_of_the_port_with_its_signature() ->
         "commit_channels",
         "changes_since",
         "prune_changes",
+        "read_playout_state",
+        "save_playout_state",
+        "reset_playout_state",
     }
     for name in port_methods:
         adapter_method = getattr(SqliteStore, name)

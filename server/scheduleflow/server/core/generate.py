@@ -94,6 +94,7 @@ from scheduleflow.server.core.playlist import (
     ScheduleReport,
     ScheduleRules,
 )
+from scheduleflow.server.core.playout_state import PlayoutState, context_key
 
 __all__ = ["DEFAULT_MAX_RELAXATIONS", "MAX_EVENTS", "GenerateRequest", "GenerateResult", "generate"]
 
@@ -133,14 +134,19 @@ class GenerateRequest:
     #: Part of every generated event id.
     channel_id: str = ""
     max_relaxations: int = DEFAULT_MAX_RELAXATIONS
+    #: Where the orders stood at the window's start (the stored playout
+    #: state); ``None`` starts every order afresh.
+    state: PlayoutState | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class GenerateResult:
-    """The window's events (fixed and generated) sorted by start, and the report."""
+    """The window's events (fixed and generated) sorted by start, the report,
+    and where the orders stand at the window's end (to store and resume from)."""
 
     events: tuple[Event, ...]
     report: ScheduleReport
+    state: PlayoutState = field(default_factory=PlayoutState)
 
 
 def generate(request: GenerateRequest, *, progress: Callable[[float], None] | None = None) -> GenerateResult:
@@ -203,7 +209,10 @@ class Engine:
         w = self.window
         history = [e for e in req.history if e.end_us <= w.start_us or e.start_us >= w.end_us]
         self.fixed: list[Mapped] = map_fixed(self.src, [*req.fixed_events, *history])
-        fixed_index = index_fixed(self.fixed)
+        # Only plays after the window's start can be "later" than a start in
+        # it; the rest are history, and a look-ahead entry for them would make
+        # every item they name pay a lookup per check for nothing.
+        fixed_index = index_fixed([m for m in self.fixed if m[0].start_us > w.start_us])
         self.items = [compile_item(it, rules, self.last, fixed_index) for it in self.src]
         self.filler = [filler_item(f) for f in req.playlist.filler]
         self.filler_next = 0
@@ -226,8 +235,13 @@ class Engine:
             for dp in rules.dayparts
         ]
         self.ctxs: dict[int | None, Ctx] = {}
-        self.group_members, self.group_of = episode_groups(self.src)
+        self.group_members, self.group_of, self.group_keys = episode_groups(self.src)
         self.group_cursors = [0] * len(self.group_members)
+        self.by_id = {it.id: k for k, it in enumerate(self.src)}
+        self.context_keys = [context_key(dp) for dp in rules.dayparts]
+        self.state_in = req.state or PlayoutState()
+        #: Show -> item id of the episode placed last in this window.
+        self.last_episode: dict[str, str] = {}
 
         self.events: list[Event] = []
         # Per item, a lower bound of when it is eligible (rules only push it later).
@@ -238,6 +252,7 @@ class Engine:
         self.hold_back = req.playlist.order is not PlaybackOrder.WEIGHTED_RANDOM
         self.order_kind = req.playlist.order
         self.tally = Tally(n, req.max_relaxations)
+        self._resume_shared()
         if history:
             before = sum(1 for e in history if e.end_us <= w.start_us)
             self.tally.extra_notes.append(
@@ -262,10 +277,71 @@ class Engine:
                     order = ShuffleGroups(self.group_members, self.group_of, self.group_cursors, allowed, self.rng)
                 case _:
                     order = Sequential(members)
+            self._resume_order(order, key)
             heap = [(NEVER, self.items[k].rank, k) for k in members]
             heapq.heapify(heap)
             ctx = self.ctxs[key] = Ctx(order, heap)
         return ctx
+
+    # -- playout state -------------------------------------------------------
+
+    def _resume_shared(self) -> None:
+        """What every context shares: each show's next episode, the item held back."""
+        state = self.state_in
+        if state.empty:
+            return
+        for g, members in enumerate(self.group_members):
+            last = state.episodes.get(self.group_keys[g])
+            k = self.by_id.get(last) if last is not None else None
+            if k is not None and k in members:
+                self.group_cursors[g] = (members.index(k) + 1) % len(members)
+        last_item = self.by_id.get(state.last_item, -1)
+        if self.hold_back and last_item >= 0:
+            self.last_item = last_item
+
+    def _resume_order(self, order: Order, key: int | None) -> None:
+        state = self.state_in
+        ckey = "" if key is None else self.context_keys[key]
+        match self.order_kind:
+            case PlaybackOrder.SEQUENTIAL:
+                saved: tuple[str, ...] = (state.cursors[ckey],) if ckey in state.cursors else ()
+                order.resume([self.by_id[i] for i in saved if i in self.by_id])
+            case PlaybackOrder.SHUFFLE:
+                order.resume([self.by_id[i] for i in state.decks.get(ckey, ()) if i in self.by_id])
+            case PlaybackOrder.SHUFFLE_GROUPS:
+                group_index = {g: k for k, g in enumerate(self.group_keys)}
+                order.resume([group_index[g] for g in state.decks.get(ckey, ()) if g in group_index])
+            case _:
+                pass  # independent draws resume nothing but the plays
+
+    def _state_out(self) -> PlayoutState:
+        state = self.state_in
+        decks = dict(state.decks)
+        cursors = dict(state.cursors)
+        for key, ctx in self.ctxs.items():
+            ckey = "" if key is None else self.context_keys[key]
+            units = ctx.order.remaining()
+            match self.order_kind:
+                case PlaybackOrder.SEQUENTIAL:
+                    cursors[ckey] = self.src[units[0]].id
+                case PlaybackOrder.SHUFFLE:
+                    decks[ckey] = tuple(self.src[i].id for i in units)
+                case PlaybackOrder.SHUFFLE_GROUPS:
+                    decks[ckey] = tuple(self.group_keys[g] for g in units)
+                case _:
+                    pass
+        plays = dict(state.plays)
+        for k, it in enumerate(self.items):
+            if n := self.tally.play_count[k]:
+                plays[it.id] = plays.get(it.id, 0) + n
+        last = self.src[self.last_item].id if self.last_item >= 0 else state.last_item if not self.events else ""
+        return PlayoutState(
+            episodes={**state.episodes, **self.last_episode},
+            decks=decks,
+            cursors=cursors,
+            plays=plays,
+            last_item=last,
+        )
 
     # -- the timeline --------------------------------------------------------
 
@@ -292,7 +368,8 @@ class Engine:
             self._fill_gap(cursor, w.end_us)
         if self.progress is not None:
             self.progress(1.0)
-        return GenerateResult(tuple(self.events), self.tally.report(self.window, self.items, self.req.rules))
+        report = self.tally.report(self.window, self.items, self.req.rules)
+        return GenerateResult(tuple(self.events), report, self._state_out())
 
     def _register_fixed(self, ev: Event, idx: int, keys: tuple[tuple[str, str], ...], *, in_window: bool) -> None:
         for kind, value in keys:
@@ -493,6 +570,8 @@ class Engine:
         ctx.order.consume(i)
         self.last_item = i if self.hold_back else -1
         self.tally.play(i, start)
+        if self.src[i].show:
+            self.last_episode[self.src[i].show] = it.id
         self._emit(Event(event_id, start, it.dur, it.asset, it.title, it.kind, False, it.meta))
         return start + it.dur
 

@@ -156,8 +156,9 @@ def filler_item(src: PlaylistItem) -> Item:
     return Item(src, EventKind.FILLER, {**src.metadata, "item_id": src.id})
 
 
-def episode_groups(src: Sequence[PlaylistItem]) -> tuple[list[list[int]], list[int]]:
-    """Groups of items by show, each in (episode, position) order, and each item's group.
+def episode_groups(src: Sequence[PlaylistItem]) -> tuple[list[list[int]], list[int], list[str]]:
+    """Groups of items by show, each in (episode, position) order; each item's
+    group; each group's key (the show, or ``"\x00"`` and the item's id).
 
     An item without a show is a group of its own.
     """
@@ -170,7 +171,7 @@ def episode_groups(src: Sequence[PlaylistItem]) -> tuple[list[list[int]], list[i
     for g, ms in enumerate(members):
         for k in ms:
             group_of[k] = g
-    return members, group_of
+    return members, group_of, list(groups)
 
 
 def rule_reach(playlist: Playlist, rules: ScheduleRules) -> int:

@@ -28,6 +28,10 @@ Rules:
 6. Randomness comes only from the ``random.Random`` handed in: the same seed
    gives the same sequence on every machine (no ``hash()``, no set order, no
    floating-point library calls).
+7. ``remaining`` and ``resume`` carry an order across windows (the playout
+   state): the rest of the current shuffle cycle, or the item a sequential run
+   airs next. Resuming keeps only the units the order still has; an empty
+   rest starts a fresh cycle.
 """
 
 from __future__ import annotations
@@ -68,6 +72,14 @@ class Order(Protocol):
 
     def consume(self, item: int) -> None: ...
 
+    def remaining(self) -> list[int]:
+        """Units left in the current cycle, in order (SEQUENTIAL: the next item; WEIGHTED: none)."""
+        ...
+
+    def resume(self, units: Sequence[int]) -> None:
+        """Continue from what ``remaining`` gave at the end of an earlier window."""
+        ...
+
 
 class Sequential:
     def __init__(self, members: Sequence[int]) -> None:
@@ -96,6 +108,14 @@ class Sequential:
 
     def consume(self, item: int) -> None:
         self._cursor = (self._pos[item] + 1) % len(self._members)
+
+    def remaining(self) -> list[int]:
+        return [self._members[self._cursor]]
+
+    def resume(self, units: Sequence[int]) -> None:
+        for item in units[:1]:
+            if item in self._pos:
+                self._cursor = self._pos[item]
 
 
 class _Cycles:
@@ -143,6 +163,14 @@ class _Cycles:
             return min(in_cur, key=self.cur.index)
         return min(units, key=self.next_cycle().index)
 
+    def resume(self, units: Sequence[int]) -> None:
+        known = set(self._units)
+        rest = [u for u in units if u in known]
+        if rest:
+            self.cur = rest
+            self.cur_set = set(rest)
+            self.nxt, self.nxt_set = None, set()
+
     def contains(self, unit: int) -> bool:
         return unit in self.cur_set or self.nxt is None or unit in self.nxt_set
 
@@ -188,6 +216,12 @@ class Shuffle:
 
     def consume(self, item: int) -> None:
         self._cycles.take(item)
+
+    def remaining(self) -> list[int]:
+        return list(self._cycles.cur)
+
+    def resume(self, units: Sequence[int]) -> None:
+        self._cycles.resume(units)
 
 
 class WeightedRandom:
@@ -258,6 +292,12 @@ class WeightedRandom:
     def consume(self, item: int) -> None:
         pass
 
+    def remaining(self) -> list[int]:
+        return []  # independent draws: nothing to resume but the plays, which the engine keeps
+
+    def resume(self, units: Sequence[int]) -> None:
+        pass
+
 
 class ShuffleGroups:
     def __init__(
@@ -324,3 +364,9 @@ class ShuffleGroups:
         members = self._groups[g]
         self._cursors[g] = (members.index(item) + 1) % len(members)
         self._cycles.take(g)
+
+    def remaining(self) -> list[int]:
+        return list(self._cycles.cur)
+
+    def resume(self, units: Sequence[int]) -> None:
+        self._cycles.resume(units)

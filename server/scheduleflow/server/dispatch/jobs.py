@@ -44,7 +44,7 @@ from scheduleflow.server.core.model import (
 from scheduleflow.server.core.validate import Rules, Summary, ValidationReport, validate, validate_events
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
-from scheduleflow.server.store.port import ChannelCommit, CommitResult, ImportMode, Store
+from scheduleflow.server.store.port import ChannelCommit, CommitResult, ImportMode, SavedPlayoutState, Store
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
@@ -594,6 +594,8 @@ class GeneratedSchedule:
     and the events again when the caller will commit them."""
 
     response: bytes
+    #: The playout state at the window's end, as the store keeps it.
+    state: str
     events: tuple[Event, ...] | None
     window: Window
     channel_id: str
@@ -602,6 +604,30 @@ class GeneratedSchedule:
 
 #: A generated event serializes to about this many bytes (ids, times, metadata).
 _EVENT_WIRE_BYTES = 80
+
+
+@dataclass(frozen=True, slots=True)
+class StoredContext:
+    """What a Schedule continues from: the stored events around its window and
+    the stored playout state in effect at its start."""
+
+    history: list[Event]
+    state: SavedPlayoutState | None
+
+
+async def read_context(store: Store, prepared: ScheduleInput) -> StoredContext:
+    """The history (``read_history``) and, unless the request asks for a fresh
+    start, the playout state in effect at the window's start."""
+    window = prepared.generate.window
+    channel_id = prepared.request.channel_id
+    history = await read_history(store, channel_id, window, prepared.lookback_us, prepared.reach_us)
+    state = None
+    if not prepared.request.fresh_state:
+        try:
+            state = await store.read_playout_state(channel_id, at_us=window.start_us)
+        except NotFound:
+            state = None
+    return StoredContext(history, state)
 
 
 async def read_history(store: Store, channel_id: str, window: Window, lookback_us: int, reach_us: int) -> list[Event]:
@@ -688,19 +714,31 @@ def prepare_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], m
     return ScheduleInput(req, request, lookback, reach)
 
 
-def generate_schedule(prepared: ScheduleInput, max_bytes: int, history: Sequence[Event] = ()) -> GeneratedSchedule:
+def generate_schedule(
+    prepared: ScheduleInput, max_bytes: int, context: StoredContext | None = None
+) -> GeneratedSchedule:
     """Run the generation engine for a prepared ScheduleRequest."""
     from scheduleflow.server.core.generate import generate
+    from scheduleflow.server.core.playout_state import PlayoutState
 
     req = prepared.request
     window = prepared.generate.window
-    result = generate(dataclasses.replace(prepared.generate, history=tuple(history)))
-    response = spb.ScheduleResponse(
-        events=convert.events_to_pb(result.events), report=convert.schedule_report_to_pb(result.report)
-    ).SerializeToString()
+    context = context or StoredContext([], None)
+    saved = context.state
+    resumed = PlayoutState.from_json(saved.state) if saved is not None else None
+    result = generate(dataclasses.replace(prepared.generate, history=tuple(context.history), state=resumed))
+    message = spb.ScheduleResponse(
+        events=convert.events_to_pb(result.events),
+        report=convert.schedule_report_to_pb(result.report),
+        state=convert.playout_state_to_pb(result.state, window.end_us, 0),
+    )
+    if saved is not None and resumed is not None:
+        message.resumed_from.CopyFrom(convert.playout_state_to_pb(resumed, saved.at_us, saved.revision))
+    response = message.SerializeToString()
     _fits(len(response), max_bytes, "the schedule")
     return GeneratedSchedule(
         response=response,
+        state=result.state.to_json(),
         events=result.events if req.commit else None,
         window=window,
         channel_id=req.channel_id,
@@ -724,30 +762,40 @@ def schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes
     from scheduleflow.server.dispatch.worker_store import run_with_store
 
     prepared = prepare_schedule(raw, channel_zone, stored_fixed, max_bytes)
-    history: list[Event] = []
-    if prepared.lookback_us or prepared.reach_us:
-        window = prepared.generate.window
-        history = run_with_store(
-            store,
-            lambda s: read_history(s, prepared.request.channel_id, window, prepared.lookback_us, prepared.reach_us),
-        )
-    generated = generate_schedule(prepared, max_bytes, history)
+    context = run_with_store(store, lambda s: read_context(s, prepared))
+    generated = generate_schedule(prepared, max_bytes, context)
     if generated.events is None:
         return ScheduleDone(generated.response, None)
     events = generated.events
-    result = run_with_store(
-        store,
-        lambda s: s.commit_events(
+    window = generated.window
+
+    async def commit(s: Store) -> CommitResult:
+        result = await s.commit_events(
             generated.channel_id,
             events,
             mode=ImportMode.REPLACE_WINDOW,
-            window=generated.window,
+            window=window,
             expected_revision=generated.expected_revision,
-        ),
-    )
+        )
+        # After the events, in a transaction of its own: a crash between the
+        # two leaves the events without their state (and the call without its
+        # answer); the next window then resumes from the state before, its
+        # decks start over, and no rule breaks: the history holds every play.
+        await s.save_playout_state(
+            generated.channel_id,
+            from_us=window.start_us,
+            at_us=window.end_us,
+            revision=result.channel.revision,
+            state=generated.state,
+        )
+        return result
+
+    result = run_with_store(store, commit)
     # Serialized messages concatenate as a merge: the commit's fields join the
     # (possibly large) generated response without parsing it again.
-    tail = spb.ScheduleResponse(committed=True, revision=result.channel.revision).SerializeToString()
+    tail = spb.ScheduleResponse(
+        committed=True, revision=result.channel.revision, state=pb.PlayoutState(revision=result.channel.revision)
+    ).SerializeToString()
     return ScheduleDone(generated.response + tail, dataclasses.replace(result, change=None))
 
 

@@ -40,6 +40,7 @@ from scheduleflow.server.core.playlist import (
     ScheduleReport,
     ScheduleRules,
 )
+from scheduleflow.server.core.playout_state import PlayoutState
 from scheduleflow.server.core.validate import InputEvent, Rules, Summary
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -527,4 +528,17 @@ def schedule_report_to_pb(r: ScheduleReport) -> pb.ScheduleReport:
         ],
         filler_events=r.filler_events,
         notes=list(r.notes),
+    )
+
+
+def playout_state_to_pb(state: PlayoutState, at_us: int, revision: int) -> pb.PlayoutState:
+    """A playout state as GetPlayoutState and Schedule show it."""
+    return pb.PlayoutState(
+        at_time=instant_to_pb(at_us),
+        revision=revision,
+        last_episodes=dict(state.episodes),
+        decks=[pb.PlayoutDeck(context=k, units=list(v)) for k, v in sorted(state.decks.items())],
+        next_items=dict(state.cursors),
+        plays=dict(state.plays),
+        last_item_id=state.last_item,
     )

@@ -75,6 +75,8 @@ METHOD_ROLES: Mapping[str, Role] = {
     "ListChannels": Role.READ,
     "GetChannel": Role.READ,
     "ListEvents": Role.READ,
+    "GetPlayoutState": Role.READ,
+    "ResetPlayoutState": Role.WRITE,
     # A preview; _REQUEST_ROLES raises it to WRITE when the request commits.
     "Schedule": Role.READ,
     "Import": Role.WRITE,

@@ -26,6 +26,7 @@ from google.protobuf.message import Message
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, NotFound, Overloaded, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event, Window
+from scheduleflow.server.core.playout_state import PlayoutState
 from scheduleflow.server.core.validate import Rules
 from scheduleflow.server.dispatch import jobs, native
 from scheduleflow.server.dispatch.errors import DeadlineExpired
@@ -606,6 +607,25 @@ class ScheduleFlowService:
             request.channel_id, window=window, page_size=request.page_size, page_token=request.page_token
         )
         return spb.ListEventsResponse(events=convert.events_to_pb(events), next_page_token=token, revision=revision)
+
+    async def get_playout_state(
+        self, request: spb.GetPlayoutStateRequest, context: grpc.aio.ServicerContext
+    ) -> spb.GetPlayoutStateResponse:
+        _require(request.channel_id, "channel_id")
+        at = convert.instant_from_pb(request.at_time, "at_time") if request.HasField("at_time") else None
+        saved = await self.store.read_playout_state(request.channel_id, at_us=at)
+        if saved is None:
+            return spb.GetPlayoutStateResponse()
+        state = PlayoutState.from_json(saved.state)
+        return spb.GetPlayoutStateResponse(state=convert.playout_state_to_pb(state, saved.at_us, saved.revision))
+
+    async def reset_playout_state(
+        self, request: spb.ResetPlayoutStateRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ResetPlayoutStateResponse:
+        _require(request.channel_id, "channel_id")
+        after = convert.instant_from_pb(request.after_time, "after_time") if request.HasField("after_time") else None
+        removed = await self.store.reset_playout_state(request.channel_id, after_us=after)
+        return spb.ResetPlayoutStateResponse(removed=removed)
 
 
 #: What one stored event weighs against ``inline_max_bytes``: about its size as

@@ -12,6 +12,7 @@ from scheduleflow.server.store.port import (
     ChannelCommit,
     CommitResult,
     ImportMode,
+    SavedPlayoutState,
     Store,
 )
 from scheduleflow.server.store.postgres import PostgresStore
@@ -25,6 +26,7 @@ __all__ = [
     "CommitResult",
     "ImportMode",
     "PostgresStore",
+    "SavedPlayoutState",
     "SqliteStore",
     "Store",
 ]

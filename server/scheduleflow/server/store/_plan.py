@@ -167,6 +167,11 @@ def window_bounds(window: Window, max_duration_us: int) -> tuple[int, int, int]:
     return window.start_us - max_duration_us, window.end_us, window.start_us
 
 
+#: Bounds of "at or before any instant" and "after any instant" for the
+#: playout-state queries: past either end of the instants a store accepts.
+EVER_AFTER_US = 1 << 62
+EVER_BEFORE_US = -(1 << 62)
+
 # -- idempotency -------------------------------------------------------------
 
 

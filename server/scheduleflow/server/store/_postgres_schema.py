@@ -107,6 +107,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 2: playout state, by the instant it was reached (the end of a window).
+    (
+        """
+        CREATE TABLE playout_states (
+            channel_id   text COLLATE "C" NOT NULL REFERENCES channels (id),
+            at_us        bigint NOT NULL,
+            revision     bigint NOT NULL,  -- the commit that saved it
+            save_time_us bigint NOT NULL,
+            state        text   NOT NULL,  -- canonical JSON (core.playout_state)
+            PRIMARY KEY (channel_id, at_us)
+        )
+        """,
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -95,6 +95,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 3: playout state, by the instant it was reached (the end of a window).
+    (
+        """
+        CREATE TABLE playout_states (
+            channel_id   TEXT    NOT NULL REFERENCES channels (id),
+            at_us        INTEGER NOT NULL,
+            revision     INTEGER NOT NULL,  -- the commit that saved it
+            save_time_us INTEGER NOT NULL,
+            state        TEXT    NOT NULL,  -- canonical JSON (core.playout_state)
+            PRIMARY KEY (channel_id, at_us)
+        ) WITHOUT ROWID
+        """,
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

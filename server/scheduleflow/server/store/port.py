@@ -126,6 +126,18 @@ class ChannelCommit:
     fingerprint: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SavedPlayoutState:
+    """A channel's playout state as stored: where its playback orders stood at
+    ``at_us`` (the end of the window that produced it), written by the commit
+    that made ``revision``. ``state`` is canonical JSON (``core.playout_state``)."""
+
+    at_us: int
+    revision: int
+    save_time_us: int
+    state: str
+
+
 class Store(Protocol):
     """A durable home for channels, their events and their change logs.
 
@@ -232,4 +244,22 @@ class Store(Protocol):
 
     async def prune_changes(self, channel_id: str, *, keep_last: int) -> int:
         """Keep the newest ``keep_last`` records of the channel's log; return how many went."""
+        ...
+
+    async def read_playout_state(self, channel_id: str, *, at_us: int | None = None) -> SavedPlayoutState | None:
+        """The state in effect at ``at_us``: the one saved at the latest instant
+        at or before it (the latest of all when ``None``); ``None`` if there is
+        none. ``NotFound`` for an absent channel."""
+        ...
+
+    async def save_playout_state(self, channel_id: str, *, from_us: int, at_us: int, revision: int, state: str) -> None:
+        """Save the state at ``at_us`` reached by a window starting at
+        ``from_us``: the states saved after ``from_us`` followed from a
+        schedule this one replaces, so they go. ``NotFound`` for an absent channel."""
+        ...
+
+    async def reset_playout_state(self, channel_id: str, *, after_us: int | None = None) -> int:
+        """Forget the states saved after ``after_us`` (all when ``None``); how
+        many went. The next Schedule then resumes from the one before, or
+        starts every order afresh. ``NotFound`` for an absent channel."""
         ...

@@ -56,7 +56,13 @@ from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Una
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
 from scheduleflow.server.store._plan import ChannelRow
-from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
+from scheduleflow.server.store.port import (
+    ChangeRecord,
+    ChannelCommit,
+    CommitResult,
+    ImportMode,
+    SavedPlayoutState,
+)
 from scheduleflow.server.store.postgres_notify import DEFAULT_CHANNEL, encode_payload
 
 __all__ = ["PostgresStore"]
@@ -479,6 +485,61 @@ class PostgresStore:
 
         return await self._read(work, snapshot=False)
 
+    async def read_playout_state(self, channel_id: str, *, at_us: int | None = None) -> SavedPlayoutState | None:
+        """The state in effect at ``at_us`` (the latest when ``None``)."""
+        _checks.check_channel_id(channel_id)
+        _check_text(channel_id, "channel_id")
+
+        async def work(conn: _Conn) -> SavedPlayoutState | None:
+            await _live_channel(conn, channel_id)
+            found = await conn.fetchrow(
+                "SELECT at_us, revision, save_time_us, state FROM playout_states"
+                " WHERE channel_id = $1 AND at_us <= $2 ORDER BY at_us DESC LIMIT 1",
+                channel_id,
+                _plan.EVER_AFTER_US if at_us is None else at_us,
+            )
+            return None if found is None else SavedPlayoutState(*found)
+
+        return await self._read(work, snapshot=True)
+
+    async def save_playout_state(self, channel_id: str, *, from_us: int, at_us: int, revision: int, state: str) -> None:
+        """Save the state reached at ``at_us``; the ones after ``from_us`` go."""
+        _checks.check_channel_id(channel_id)
+        _check_text(channel_id, "channel_id")
+        _check_text(state, "state")
+
+        async def work(conn: _Conn) -> None:
+            _plan.require_live(await _channel_row(conn, channel_id, lock=True), channel_id)
+            await conn.execute("DELETE FROM playout_states WHERE channel_id = $1 AND at_us > $2", channel_id, from_us)
+            await conn.execute(
+                "INSERT INTO playout_states (channel_id, at_us, revision, save_time_us, state)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel_id, at_us) DO UPDATE"
+                " SET revision = EXCLUDED.revision, save_time_us = EXCLUDED.save_time_us, state = EXCLUDED.state",
+                channel_id,
+                at_us,
+                revision,
+                self._clock(),
+                state,
+            )
+
+        await self._write(work)
+
+    async def reset_playout_state(self, channel_id: str, *, after_us: int | None = None) -> int:
+        """Forget the states saved after ``after_us`` (all when ``None``)."""
+        _checks.check_channel_id(channel_id)
+        _check_text(channel_id, "channel_id")
+
+        async def work(conn: _Conn) -> int:
+            _plan.require_live(await _channel_row(conn, channel_id, lock=True), channel_id)
+            status = await conn.execute(
+                "DELETE FROM playout_states WHERE channel_id = $1 AND at_us > $2",
+                channel_id,
+                _plan.EVER_BEFORE_US if after_us is None else after_us,
+            )
+            return int(status.split()[-1])
+
+        return await self._write(work)
+
     async def delete_channel(self, channel_id: str, *, expected_revision: int | None = None) -> int:
         """Delete the channel's events and mark it deleted; return the deletion's revision."""
         _checks.check_channel_id(channel_id)
@@ -490,6 +551,7 @@ class PostgresStore:
             revision = _plan.deletion_revision(row, channel_id, expected_revision)
             now = self._clock()
             await conn.execute("DELETE FROM events WHERE channel_id = $1", channel_id)
+            await conn.execute("DELETE FROM playout_states WHERE channel_id = $1", channel_id)
             await conn.execute(
                 "INSERT INTO changes (channel_id, revision, commit_time_us, channel_deleted, payload)"
                 " VALUES ($1, $2, $3, true, $4)",

@@ -35,7 +35,13 @@ from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.store import _checks, _plan, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store._plan import ChannelRow
-from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
+from scheduleflow.server.store.port import (
+    ChangeRecord,
+    ChannelCommit,
+    CommitResult,
+    ImportMode,
+    SavedPlayoutState,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -321,6 +327,7 @@ class SqliteStore:
             with _transaction(conn):
                 revision = _plan.deletion_revision(_channel_row(conn, channel_id), channel_id, expected_revision)
                 conn.execute("DELETE FROM events WHERE channel_id = ?", (channel_id,))
+                conn.execute("DELETE FROM playout_states WHERE channel_id = ?", (channel_id,))
                 conn.execute(
                     "INSERT INTO changes (channel_id, revision, commit_time_us, channel_deleted, payload)"
                     " VALUES (?, ?, ?, 1, ?)",
@@ -332,6 +339,54 @@ class SqliteStore:
                     (revision, now, channel_id),
                 )
                 return revision
+
+        return await self._write(work)
+
+    async def read_playout_state(self, channel_id: str, *, at_us: int | None = None) -> SavedPlayoutState | None:
+        """The state in effect at ``at_us`` (the latest when ``None``)."""
+        _checks.check_channel_id(channel_id)
+
+        def work(conn: sqlite3.Connection) -> SavedPlayoutState | None:
+            with _snapshot(conn):
+                _live_channel(conn, channel_id)
+                found = conn.execute(
+                    "SELECT at_us, revision, save_time_us, state FROM playout_states"
+                    " WHERE channel_id = ? AND at_us <= ? ORDER BY at_us DESC LIMIT 1",
+                    (channel_id, _plan.EVER_AFTER_US if at_us is None else at_us),
+                ).fetchone()
+                return None if found is None else SavedPlayoutState(*found)
+
+        return await self._read(work)
+
+    async def save_playout_state(self, channel_id: str, *, from_us: int, at_us: int, revision: int, state: str) -> None:
+        """Save the state reached at ``at_us``; the ones after ``from_us`` go."""
+        _checks.check_channel_id(channel_id)
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> None:
+            with _transaction(conn):
+                _live_channel(conn, channel_id)
+                conn.execute("DELETE FROM playout_states WHERE channel_id = ? AND at_us > ?", (channel_id, from_us))
+                conn.execute(
+                    "INSERT OR REPLACE INTO playout_states (channel_id, at_us, revision, save_time_us, state)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (channel_id, at_us, revision, now, state),
+                )
+
+        await self._write(work)
+
+    async def reset_playout_state(self, channel_id: str, *, after_us: int | None = None) -> int:
+        """Forget the states saved after ``after_us`` (all when ``None``)."""
+        _checks.check_channel_id(channel_id)
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                _live_channel(conn, channel_id)
+                cursor = conn.execute(
+                    "DELETE FROM playout_states WHERE channel_id = ? AND at_us > ?",
+                    (channel_id, _plan.EVER_BEFORE_US if after_us is None else after_us),
+                )
+                return cursor.rowcount
 
         return await self._write(work)
 
