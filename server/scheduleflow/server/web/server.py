@@ -71,6 +71,8 @@ _HTTP_STATUS = {
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
+#: Views larger than this go gzipped to browsers that accept it.
+_COMPRESS_ABOVE = 32 * 1024
 #: Channels per /api/channels page.
 CHANNELS_PAGE = 500
 #: Seconds a view may take before it is answered 504 (a week is well under one).
@@ -250,7 +252,12 @@ class WebServer:
         body = web.json_response(head).body
         assert isinstance(body, bytes)
         spliced = body[:-1] + b',"validation":' + validation + b"}"
-        return web.Response(body=spliced, content_type="application/json")
+        response = web.Response(body=spliced, content_type="application/json")
+        if len(spliced) > _COMPRESS_ABOVE:
+            # A week is ~700 KiB of JSON and ~10x less gzipped; aiohttp
+            # compresses a body this size in a thread, off the event loop.
+            response.enable_compression()
+        return response
 
     async def scrape(self, request: web.Request) -> web.Response:
         assert self.metrics is not None

@@ -364,6 +364,7 @@ function closeStream() {
   if (source) source.close();
   source = null;
   sourceChannel = "";
+  streamLost = false;
 }
 
 function follow() {
@@ -426,6 +427,17 @@ function step(sign) {
   writeHash();
 }
 
+// Today's date where the page's view is drawn (the channel's zone, or UTC).
+function today() {
+  const zone = view ? view.zone : "UTC";
+  return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+}
+
+function goToday() {
+  state.date = state.days === 7 ? monday(today()) : "";
+  writeHash();
+}
+
 function setDays(days) {
   state.days = days;
   if (days === 7 && state.date) state.date = monday(state.date);
@@ -475,7 +487,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("#prev").addEventListener("click", () => step(-1));
   $("#next").addEventListener("click", () => step(1));
-  $("#today").addEventListener("click", () => { state.date = ""; writeHash(); });
+  $("#today").addEventListener("click", goToday);
   $("#date").addEventListener("change", (ev) => { if (ev.target.value) { state.date = ev.target.value; writeHash(); } });
   $("#span-day").addEventListener("click", () => setDays(1));
   $("#span-week").addEventListener("click", () => setDays(7));
@@ -501,7 +513,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("keydown", (ev) => {
     if (ev.target.closest("input, textarea, select") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const keys = {
-      ArrowLeft: () => step(-1), ArrowRight: () => step(1), t: () => { state.date = ""; writeHash(); },
+      ArrowLeft: () => step(-1), ArrowRight: () => step(1), t: goToday,
       d: () => setDays(1), w: () => setDays(7), u: () => setZone(state.zone === "local" ? "utc" : "local"),
       f: firstFinding, Escape: closeDetails,
     };
