@@ -116,6 +116,17 @@ def test_a_week_view_carries_only_that_week(web: Http) -> None:
     assert len(body["days"]) == 7 and len(body["ticks"]) == 7 * 24
 
 
+def test_a_week_goes_gzipped_to_a_browser_that_accepts_it(web: Http) -> None:
+    import gzip
+
+    path = f"/api/channels/{CHANNEL}/view?date=2025-03-03&days=7&zone=utc"
+    status, headers, body = web.request(path, headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip"
+    plain_size = len(web.request(path)[2])
+    assert len(body) * 4 < plain_size
+    assert len(json.loads(gzip.decompress(body))["validation"]["events"]) == 7 * 24
+
+
 def test_the_local_change_day_is_23_hours_with_its_events(web: Http) -> None:
     status, body = web.json(f"/api/channels/{CHANNEL}/view?date=2025-03-30")
     assert status == 200
