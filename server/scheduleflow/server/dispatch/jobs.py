@@ -108,14 +108,18 @@ def _validate_document(req: spb.ValidateRequest, zone_name: str, window: Window 
     guide = parse_guide(content, fmt, default_zone=zone_name, select=select if fmt is Format.XMLTV else ())
     del content
     reports = [(entry.document_id, _check_channel(entry.document, policy, rules, window)) for entry in guide.channels]
+    # The guide's own findings (extensions...) count in the response's summary.
     if len(reports) == 1:
         report = reports[0][1]
         response = convert.validate_response(
-            guide.findings + report.findings, report.summary, report.events if req.return_events else None
+            guide.findings + report.findings,
+            _counting(report.summary, guide.findings),
+            report.events if req.return_events else None,
         )
     else:
         findings = guide.findings + tuple(f for _, r in reports for f in r.findings)
-        response = convert.validate_response(findings, _summed([r.summary for _, r in reports]), None)
+        summary = _counting(_summed([r.summary for _, r in reports]), guide.findings)
+        response = convert.validate_response(findings, summary, None)
         if req.return_events:
             response.events.extend(convert.events_to_pb(e for _, r in reports for e in r.events))
     for document_id, report in reports:
@@ -141,6 +145,17 @@ def _summed(summaries: Sequence[Summary]) -> Summary:
         overlap_total_us=sum(s.overlap_total_us for s in summaries),
         unique_items=(),
         findings_truncated=any(s.findings_truncated for s in summaries),
+    )
+
+
+def _counting(summary: Summary, findings: Sequence[Finding]) -> Summary:
+    """``summary`` with ``findings`` (the guide's own, of no channel) counted in."""
+    severities = [f.severity for f in findings]
+    return dataclasses.replace(
+        summary,
+        error_count=summary.error_count + severities.count(Severity.ERROR),
+        warning_count=summary.warning_count + severities.count(Severity.WARNING),
+        info_count=summary.info_count + severities.count(Severity.INFO),
     )
 
 
