@@ -35,7 +35,6 @@ import concurrent.futures
 import contextlib
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
+from bench.bench_import import PeakRss  # noqa: E402
 from scheduleflow.client import Client  # noqa: E402
 from scheduleflow.server.formats import parse_guide  # noqa: E402
 from scheduleflow.server.store import ImportMode, SqliteStore  # noqa: E402
@@ -148,30 +148,6 @@ def guide(channels: int, per_channel: int) -> bytes:
             start += length
     parts.append("</tv>\n")
     return "".join(parts).encode()
-
-
-class PeakRss:
-    """Samples the server tree's RSS in a thread while a call runs."""
-
-    def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(Exception):  # a worker may be respawning
-                self.peak = max(self.peak, self.server.rss_bytes())
-            self._stop.wait(0.02)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def cpu_seconds(server: ServerProcess) -> float:
