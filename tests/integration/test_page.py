@@ -223,3 +223,28 @@ def _save_screenshot(driver: Any, tmp_path: Path) -> None:
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(target) / "page.png")
+
+
+def test_with_tokens_the_page_asks_for_one_and_keeps_it_in_a_cookie(browser: Any, tmp_path: Path) -> None:
+    token = "read-" + "x" * 24
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"read {token}\n")
+    tokens.chmod(0o600)
+    server = launch(tmp_path, "--http-listen", "127.0.0.1:0", "--tokens-file", str(tokens))
+    try:
+        driver = browser
+        driver.delete_all_cookies()
+        driver.get(f"{server.page_url()}#/channel/{CHANNEL}")
+        _wait(driver, lambda d: "/login" in d.current_url)
+        field = driver.find_element(By.ID, "token")
+        field.send_keys("not-the-token-at-all")
+        field.submit()
+        _wait(driver, lambda d: "not valid" in d.find_element(By.CSS_SELECTOR, ".problem").text)
+        field = driver.find_element(By.ID, "token")
+        field.send_keys(token)
+        field.submit()
+        _wait(driver, lambda d: "store: sqlite healthy" in d.find_element(By.ID, "store-health").text)
+        cookie = driver.get_cookie("scheduleflow_token")
+        assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    finally:
+        server.terminate()
