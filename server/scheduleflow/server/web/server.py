@@ -145,9 +145,7 @@ class WebServer:
         except OSError as exc:
             await self._runner.cleanup()
             raise InvalidInput.at(f"cannot listen on {self.config.http_listen}: {exc}", field="http_listen") from exc
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = int(sockets[0].getsockname()[1]) if sockets else int(port)
+        self.port = int(self._runner.addresses[0][1])  # the bound (host, port, ...): port 0 resolved
         return self.port
 
     @property
