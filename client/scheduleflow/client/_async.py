@@ -251,6 +251,60 @@ class AsyncClient:
         response: spb.ExportResponse = await self._unary(self._stub.Export, request, timeout)
         return response
 
+    async def reconcile_as_run(
+        self,
+        channel_id: str,
+        content: bytes,
+        *,
+        format: EnumName | None = None,
+        window: Window | None = None,
+        on_time_tolerance: timedelta | None = None,
+        duration_tolerance: timedelta | None = None,
+        match_window: timedelta | None = None,
+        dry_run: bool = False,
+        timeout: float | None = None,
+    ) -> spb.ReconcileAsRunResponse:
+        """Reconcile an as-run log (BXF or ScheduleFlow JSON) against the channel's
+        schedule, and store it unless ``dry_run`` (the ``ReconcileAsRun`` RPC).
+
+        Args:
+            channel_id: the channel whose schedule was in force.
+            content: the log's bytes.
+            format: ``"bxf"`` or ``"json"``; None detects it.
+            window: the window to reconcile; the log's span when None.
+            on_time_tolerance: a start this far off is on time (server default 1 s).
+            duration_tolerance: a duration this far off is as planned (default 1 s).
+            match_window: how far an entry without an event id may be matched by asset (default 15 min).
+            dry_run: report only, store nothing.
+            timeout: this call's deadline in seconds (default: the client's).
+        """
+        request = _convert.reconcile_request(
+            channel_id,
+            content,
+            format=format,
+            window=window,
+            on_time_tolerance=on_time_tolerance,
+            duration_tolerance=duration_tolerance,
+            match_window=match_window,
+            dry_run=dry_run,
+        )
+        response: spb.ReconcileAsRunResponse = await self._unary(self._stub.ReconcileAsRun, request, timeout)
+        return response
+
+    async def export_as_run(
+        self,
+        channel_id: str,
+        *,
+        format: EnumName = "bxf",
+        window: Window | None = None,
+        pretty: bool = False,
+        timeout: float | None = None,
+    ) -> spb.ExportAsRunResponse:
+        """Export the stored as-run entries overlapping ``window`` as ``"bxf"`` or ``"json"``."""
+        request = _convert.export_asrun_request(channel_id, format=format, window=window, pretty=pretty)
+        response: spb.ExportAsRunResponse = await self._unary(self._stub.ExportAsRun, request, timeout)
+        return response
+
     async def schedule(
         self,
         channel_id: str,

@@ -315,6 +315,45 @@ def export_request(channel_id: str, *, format: EnumName, window: Window | None, 
     return req
 
 
+def reconcile_request(
+    channel_id: str,
+    content: bytes,
+    *,
+    format: EnumName | None,
+    window: Window | None,
+    on_time_tolerance: timedelta | None,
+    duration_tolerance: timedelta | None,
+    match_window: timedelta | None,
+    dry_run: bool,
+) -> spb.ReconcileAsRunRequest:
+    """A ReconcileAsRunRequest; unset tolerances take the server's defaults."""
+    req = spb.ReconcileAsRunRequest(
+        channel_id=channel_id,
+        document=pb.Document(format=document_format(format), content=content),  # type: ignore[arg-type]
+        dry_run=dry_run,
+    )
+    if window is not None:
+        req.window.CopyFrom(to_window(window))
+    for name, value in (
+        ("on_time_tolerance", on_time_tolerance),
+        ("duration_tolerance", duration_tolerance),
+        ("match_window", match_window),
+    ):
+        if value is not None:
+            getattr(req.thresholds, name).CopyFrom(to_duration(value))
+    return req
+
+
+def export_asrun_request(
+    channel_id: str, *, format: EnumName, window: Window | None, pretty: bool
+) -> spb.ExportAsRunRequest:
+    """An ExportAsRunRequest."""
+    req = spb.ExportAsRunRequest(channel_id=channel_id, format=document_format(format), pretty=pretty)  # type: ignore[arg-type]
+    if window is not None:
+        req.window.CopyFrom(to_window(window))
+    return req
+
+
 def schedule_request(
     channel_id: str,
     playlist: pb.Playlist,

@@ -305,6 +305,36 @@ def schedule(response: spb.ScheduleResponse, *, show_events: bool = False) -> st
     return "\n".join(lines)
 
 
+def reconciliation(response: spb.ReconcileAsRunResponse, *, show_all: bool = False) -> str:
+    """A reconciliation: its summary, then a table of what did not go as planned."""
+    s = response.summary
+    stored = f"stored as as-run {response.asrun_id}" if response.asrun_id else "not stored (dry run)"
+    counts = ", ".join(f"{name.lower().replace('_', ' ')} {n}" for name, n in sorted(s.outcomes.items()) if n)
+    lines = [
+        f"channel {response.channel_id} at revision {response.revision}, {window(response.window)}: {stored}",
+        f"planned {s.planned}, aired {s.aired}, on time {s.on_time} ({s.on_time_percent:.1f}%)",
+        f"deviation {span(s.total_deviation)} (starts {span(s.start_deviation)}, durations {span(s.duration_deviation)})",
+        counts or "no findings",
+    ]
+    rows = [
+        (
+            spb.ReconcileOutcome.Name(f.outcome).removeprefix("RECONCILE_OUTCOME_"),
+            span(f.amount) if f.amount.seconds or f.amount.nanos else "",
+            f.planned_event_id or "-",
+            f.asrun_entry_id or "-",
+            f.message,
+        )
+        for f in response.findings
+        if show_all or f.outcome != spb.RECONCILE_OUTCOME_AS_PLANNED
+    ]
+    if rows:
+        lines.append("")
+        lines.append(table(("outcome", "by", "planned", "as-run", "what"), rows))
+    for note in response.notes:
+        lines.append(f"note: {note.message}")
+    return "\n".join(lines)
+
+
 def error(exc: ScheduleFlowError) -> str:
     """``error: CODE: message`` and one line per field violation."""
     lines = [f"error: {exc.code.name}: {exc.message}"]

@@ -216,6 +216,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--pretty", action="store_true", help="indented, human-readable output")
     sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
+    sub = command(
+        "reconcile", _reconcile, "reconcile an as-run log (BXF or JSON) against a channel's schedule and store it"
+    )
+    sub.add_argument("file", metavar="FILE", help="the as-run log; - reads stdin")
+    sub.add_argument("--channel", required=True, metavar="ID")
+    _format_option(sub, ("auto", "bxf", "json"), "auto")
+    _window_options(sub, "the window to reconcile (default: the log's span)")
+    sub.add_argument("--on-time", type=duration_arg, metavar="SPAN", help="a start this far off is on time (1s)")
+    sub.add_argument(
+        "--duration-tolerance", type=duration_arg, metavar="SPAN", help="a length this far off is fine (1s)"
+    )
+    sub.add_argument(
+        "--match-window", type=duration_arg, metavar="SPAN", help="match entries without ids by asset (15m)"
+    )
+    sub.add_argument("--dry-run", action="store_true", help="report only, store nothing")
+    sub.add_argument("--all", action="store_true", help="also list the events that aired as planned")
+
+    sub = command("export-asrun", _export_asrun, "write a channel's stored as-run entries (BXF or JSON)")
+    sub.add_argument("--channel", required=True, metavar="ID")
+    _format_option(sub, ("bxf", "json"), "bxf")
+    _window_options(sub, "only entries overlapping this window")
+    sub.add_argument("--pretty", action="store_true", help="indented, human-readable output")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
     sub = command("schedule", _schedule, "fill a window of a channel from a playlist (a preview unless --commit)")
     sub.add_argument("--channel", required=True, metavar="ID")
     sub.add_argument("--playlist", required=True, metavar="FILE", help="playlist.json (items, filler, order, rules)")
@@ -472,6 +496,36 @@ def _export(client: Client, args: argparse.Namespace) -> int:
         Path(args.output).write_bytes(response.content)
         note = f"wrote {response.event_count} events at revision {response.revision} to {args.output}"
         print(note, file=sys.stderr)
+    if args.json:
+        print(to_json(response))
+    elif not args.output:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(response.content)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _reconcile(client: Client, args: argparse.Namespace) -> int:
+    content = _read(args.file, _progress(args))
+    response = client.reconcile_as_run(
+        args.channel,
+        content,
+        format=args.format,
+        window=_window(args),
+        on_time_tolerance=args.on_time,
+        duration_tolerance=args.duration_tolerance,
+        match_window=args.match_window,
+        dry_run=args.dry_run,
+    )
+    _emit(args, response, lambda: _render.reconciliation(response, show_all=args.all))
+    return EXIT_OK
+
+
+def _export_asrun(client: Client, args: argparse.Namespace) -> int:
+    response = client.export_as_run(args.channel, format=args.format, window=_window(args), pretty=args.pretty)
+    if args.output:
+        Path(args.output).write_bytes(response.content)
+        print(f"wrote {response.entry_count} as-run entries to {args.output}", file=sys.stderr)
     if args.json:
         print(to_json(response))
     elif not args.output:

@@ -30,6 +30,18 @@ class ImportMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     IMPORT_MODE_REPLACE_WINDOW: _ClassVar[ImportMode]
     IMPORT_MODE_REPLACE_ALL: _ClassVar[ImportMode]
     IMPORT_MODE_MERGE: _ClassVar[ImportMode]
+
+class ReconcileOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECONCILE_OUTCOME_UNSPECIFIED: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_AS_PLANNED: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_LATE: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_EARLY: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_SHORT: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_LONG: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_SUBSTITUTED: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_MISSED: _ClassVar[ReconcileOutcome]
+    RECONCILE_OUTCOME_UNSCHEDULED: _ClassVar[ReconcileOutcome]
 CONFLICT_POLICY_UNSPECIFIED: ConflictPolicy
 CONFLICT_POLICY_REFUSE: ConflictPolicy
 CONFLICT_POLICY_LATER_WINS: ConflictPolicy
@@ -40,6 +52,15 @@ IMPORT_MODE_UNSPECIFIED: ImportMode
 IMPORT_MODE_REPLACE_WINDOW: ImportMode
 IMPORT_MODE_REPLACE_ALL: ImportMode
 IMPORT_MODE_MERGE: ImportMode
+RECONCILE_OUTCOME_UNSPECIFIED: ReconcileOutcome
+RECONCILE_OUTCOME_AS_PLANNED: ReconcileOutcome
+RECONCILE_OUTCOME_LATE: ReconcileOutcome
+RECONCILE_OUTCOME_EARLY: ReconcileOutcome
+RECONCILE_OUTCOME_SHORT: ReconcileOutcome
+RECONCILE_OUTCOME_LONG: ReconcileOutcome
+RECONCILE_OUTCOME_SUBSTITUTED: ReconcileOutcome
+RECONCILE_OUTCOME_MISSED: ReconcileOutcome
+RECONCILE_OUTCOME_UNSCHEDULED: ReconcileOutcome
 
 class EventList(_message.Message):
     __slots__ = ("events",)
@@ -463,3 +484,118 @@ class ResetPlayoutStateResponse(_message.Message):
     REMOVED_FIELD_NUMBER: _ClassVar[int]
     removed: int
     def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
+class ReconcileThresholds(_message.Message):
+    __slots__ = ("on_time_tolerance", "duration_tolerance", "match_window")
+    ON_TIME_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    DURATION_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    MATCH_WINDOW_FIELD_NUMBER: _ClassVar[int]
+    on_time_tolerance: _duration_pb2.Duration
+    duration_tolerance: _duration_pb2.Duration
+    match_window: _duration_pb2.Duration
+    def __init__(self, on_time_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., duration_tolerance: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., match_window: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class ReconcileAsRunRequest(_message.Message):
+    __slots__ = ("channel_id", "document", "window", "thresholds", "dry_run")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    document: _schedule_pb2.Document
+    window: _schedule_pb2.TimeWindow
+    thresholds: ReconcileThresholds
+    dry_run: bool
+    def __init__(self, channel_id: _Optional[str] = ..., document: _Optional[_Union[_schedule_pb2.Document, _Mapping]] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., thresholds: _Optional[_Union[ReconcileThresholds, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class ReconcileFinding(_message.Message):
+    __slots__ = ("outcome", "planned_event_id", "asrun_entry_id", "amount", "message", "planned_start_time", "aired_start_time", "planned_asset_id", "aired_asset_id")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ASRUN_ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    AIRED_START_TIME_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    AIRED_ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    outcome: ReconcileOutcome
+    planned_event_id: str
+    asrun_entry_id: str
+    amount: _duration_pb2.Duration
+    message: str
+    planned_start_time: _timestamp_pb2.Timestamp
+    aired_start_time: _timestamp_pb2.Timestamp
+    planned_asset_id: str
+    aired_asset_id: str
+    def __init__(self, outcome: _Optional[_Union[ReconcileOutcome, str]] = ..., planned_event_id: _Optional[str] = ..., asrun_entry_id: _Optional[str] = ..., amount: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., message: _Optional[str] = ..., planned_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., aired_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., planned_asset_id: _Optional[str] = ..., aired_asset_id: _Optional[str] = ...) -> None: ...
+
+class ReconcileSummary(_message.Message):
+    __slots__ = ("planned", "aired", "on_time", "on_time_percent", "total_deviation", "start_deviation", "duration_deviation", "outcomes")
+    class OutcomesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    PLANNED_FIELD_NUMBER: _ClassVar[int]
+    AIRED_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    START_DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    DURATION_DEVIATION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    planned: int
+    aired: int
+    on_time: int
+    on_time_percent: float
+    total_deviation: _duration_pb2.Duration
+    start_deviation: _duration_pb2.Duration
+    duration_deviation: _duration_pb2.Duration
+    outcomes: _containers.ScalarMap[str, int]
+    def __init__(self, planned: _Optional[int] = ..., aired: _Optional[int] = ..., on_time: _Optional[int] = ..., on_time_percent: _Optional[float] = ..., total_deviation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., start_deviation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., duration_deviation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., outcomes: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ReconcileAsRunResponse(_message.Message):
+    __slots__ = ("channel_id", "asrun_id", "revision", "window", "findings", "summary", "notes")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    ASRUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    NOTES_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    asrun_id: int
+    revision: int
+    window: _schedule_pb2.TimeWindow
+    findings: _containers.RepeatedCompositeFieldContainer[ReconcileFinding]
+    summary: ReconcileSummary
+    notes: _containers.RepeatedCompositeFieldContainer[_schedule_pb2.Finding]
+    def __init__(self, channel_id: _Optional[str] = ..., asrun_id: _Optional[int] = ..., revision: _Optional[int] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., findings: _Optional[_Iterable[_Union[ReconcileFinding, _Mapping]]] = ..., summary: _Optional[_Union[ReconcileSummary, _Mapping]] = ..., notes: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ...) -> None: ...
+
+class ExportAsRunRequest(_message.Message):
+    __slots__ = ("channel_id", "window", "format", "pretty")
+    CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    PRETTY_FIELD_NUMBER: _ClassVar[int]
+    channel_id: str
+    window: _schedule_pb2.TimeWindow
+    format: _schedule_pb2.DocumentFormat
+    pretty: bool
+    def __init__(self, channel_id: _Optional[str] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., pretty: _Optional[bool] = ...) -> None: ...
+
+class ExportAsRunResponse(_message.Message):
+    __slots__ = ("format", "content", "entry_count", "content_type")
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    format: _schedule_pb2.DocumentFormat
+    content: bytes
+    entry_count: int
+    content_type: str
+    def __init__(self, format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., content: _Optional[bytes] = ..., entry_count: _Optional[int] = ..., content_type: _Optional[str] = ...) -> None: ...

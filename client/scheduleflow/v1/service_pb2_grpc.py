@@ -101,6 +101,16 @@ class ScheduleFlowServiceStub:
                 request_serializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.SerializeToString,
                 response_deserializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.FromString,
                 _registered_method=True)
+        self.ReconcileAsRun = channel.unary_unary(
+                '/scheduleflow.v1.ScheduleFlowService/ReconcileAsRun',
+                request_serializer=scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunRequest.SerializeToString,
+                response_deserializer=scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunResponse.FromString,
+                _registered_method=True)
+        self.ExportAsRun = channel.unary_unary(
+                '/scheduleflow.v1.ScheduleFlowService/ExportAsRun',
+                request_serializer=scheduleflow_dot_v1_dot_service__pb2.ExportAsRunRequest.SerializeToString,
+                response_deserializer=scheduleflow_dot_v1_dot_service__pb2.ExportAsRunResponse.FromString,
+                _registered_method=True)
 
 
 class ScheduleFlowServiceServicer:
@@ -201,6 +211,20 @@ class ScheduleFlowServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReconcileAsRun(self, request, context):
+        """Reconciles an as-run log (what aired) against the channel's schedule and stores it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportAsRun(self, request, context):
+        """Exports the stored as-run entries of a channel's window as BXF or JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScheduleFlowServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -268,6 +292,16 @@ def add_ScheduleFlowServiceServicer_to_server(servicer, server):
                     servicer.ResetPlayoutState,
                     request_deserializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.FromString,
                     response_serializer=scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.SerializeToString,
+            ),
+            'ReconcileAsRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReconcileAsRun,
+                    request_deserializer=scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunRequest.FromString,
+                    response_serializer=scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunResponse.SerializeToString,
+            ),
+            'ExportAsRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportAsRun,
+                    request_deserializer=scheduleflow_dot_v1_dot_service__pb2.ExportAsRunRequest.FromString,
+                    response_serializer=scheduleflow_dot_v1_dot_service__pb2.ExportAsRunResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -622,6 +656,60 @@ class ScheduleFlowService:
             '/scheduleflow.v1.ScheduleFlowService/ResetPlayoutState',
             scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateRequest.SerializeToString,
             scheduleflow_dot_v1_dot_service__pb2.ResetPlayoutStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReconcileAsRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/scheduleflow.v1.ScheduleFlowService/ReconcileAsRun',
+            scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunRequest.SerializeToString,
+            scheduleflow_dot_v1_dot_service__pb2.ReconcileAsRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportAsRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/scheduleflow.v1.ScheduleFlowService/ExportAsRun',
+            scheduleflow_dot_v1_dot_service__pb2.ExportAsRunRequest.SerializeToString,
+            scheduleflow_dot_v1_dot_service__pb2.ExportAsRunResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -814,6 +814,45 @@ def schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes
     return ScheduleDone(generated.response + tail, dataclasses.replace(result, change=None))
 
 
+def parse_asrun_document(content: bytes, fmt_value: int, channel_zone: str) -> tuple[list[Any], tuple[Finding, ...]]:
+    """Read an as-run log (BXF or ScheduleFlow JSON): its entries and notes."""
+    from scheduleflow.server.formats.asrun import parse_asrun
+
+    log = parse_asrun(content, convert.format_from_pb(fmt_value), default_zone=channel_zone or "UTC")
+    return log.entries, log.findings
+
+
+def reconcile_entries(
+    channel_id: str, planned: list[Event], entries: list[Any], window: Window, thresholds: Any
+) -> tuple[Any, list[Any]]:
+    """Reconcile ``entries`` against ``planned``; returns the report and the
+    entries with the EventIds an export gave our events mapped back to our ids."""
+    from scheduleflow.server.core.reconcile import reconcile
+    from scheduleflow.server.formats.bxf import event_uuid
+
+    ours = {event_uuid(channel_id, e.id).lower(): e.id for e in planned}
+    mapped = [
+        e._replace(planned_id=ours.get(e.planned_id.lower(), e.planned_id)) if e.planned_id else e for e in entries
+    ]
+    return reconcile(planned, mapped, window=window, thresholds=thresholds), mapped
+
+
+def render_asrun(fmt_value: int, channel: ChannelInfo, entries: list[Any], pretty: bool, max_bytes: int) -> bytes:
+    """An ExportAsRunResponse, serialized, for stored as-run ``entries``."""
+    from scheduleflow.server.formats import CONTENT_TYPES, Format
+    from scheduleflow.server.formats.asrun import render_asrun as render
+
+    fmt = convert.format_from_pb(fmt_value) or Format.BXF
+    content = render(fmt, channel, entries, pretty=pretty)
+    _fits(len(content) + 1024, max_bytes, "the as-run export")
+    return spb.ExportAsRunResponse(
+        format=convert.format_to_pb(fmt),
+        content=content,
+        entry_count=len(entries),
+        content_type=CONTENT_TYPES[fmt],
+    ).SerializeToString()
+
+
 def echo(value: Any) -> Any:
     """Returns its argument: lets tests and the benchmark measure the pool hop alone."""
     return value
@@ -846,6 +885,9 @@ JOBS: dict[str, Callable[..., Any]] = {
     "export_stored": export_stored,
     "validate_from_store": validate_from_store,
     "schedule": schedule,
+    "parse_asrun_document": parse_asrun_document,
+    "reconcile_entries": reconcile_entries,
+    "render_asrun": render_asrun,
     "echo": echo,
     "sleep": sleep,
     "grow": grow,

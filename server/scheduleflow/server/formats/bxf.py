@@ -64,6 +64,7 @@ from scheduleflow.server.core.model import (
     Severity,
     Window,
 )
+from scheduleflow.server.core.reconcile import AsRunEntry
 from scheduleflow.server.core.timecode import (
     RATES,
     FrameRate,
@@ -186,6 +187,8 @@ class _Reader:
     schedules: int = 0
     #: How the last UtcDateTime read was spelled ("utc", "offset", "local").
     spelling: str = "utc"
+    #: Reading an AsRun message: its entries, instead of events.
+    entries: list[AsRunEntry] | None = None
 
     # -- errors
 
@@ -235,7 +238,8 @@ class _Reader:
 
     def run(self) -> None:
         root: etree._Element | None = None
-        for action, el in safety.iterparse(self.content, ("{*}BxfMessage", "{*}Schedule", "{*}ScheduledEvent")):
+        tags = ("{*}BxfMessage", "{*}Schedule", "{*}ScheduledEvent", "{*}AsRun")
+        for action, el in safety.iterparse(self.content, tags):
             name = safety.local_name(el.tag)
             if action == "start":
                 if root is None:
@@ -245,7 +249,14 @@ class _Reader:
                     self.schedule_start(el)
                 continue
             if name == "ScheduledEvent" and _parent_name(el) == "Schedule":
+                if self.entries is not None:
+                    raise self.fail("an as-run log holds <AsRun> entries, not <ScheduledEvent>s", el)
                 self.scheduled_event(el)
+                _release(el)
+            elif name == "AsRun" and _parent_name(el) == "Schedule":
+                if self.entries is None:
+                    raise self.fail("this is an as-run log: send it to ReconcileAsRun, not Import", el)
+                self.asrun(el)
                 _release(el)
             elif name == "Schedule" and _parent_name(el) == "BxfData":
                 self.schedule_end(el)
@@ -585,6 +596,72 @@ class _Reader:
             )
         return span, None
 
+    def asrun(self, el: etree._Element) -> None:
+        """One <AsRun>: a BasicAsRun or a CompleteAsRun (a ScheduledEvent with its AsRunDetail)."""
+        assert self.entries is not None
+        if len(el):
+            self.check_tree(el, 4)
+        where = self.where(el)
+        self.collector.count(line=where.line, column=where.column)
+        basic = self.child(el, "BasicAsRun")
+        complete = self.child(el, "CompleteAsRun")
+        item = basic if basic is not None else complete
+        if item is None:
+            raise self.fail("<AsRun> needs a <BasicAsRun> or a <CompleteAsRun>", el)
+        if basic is not None:
+            id_holder = self.child(basic, "AsRunEventId")
+            contents = self.children(basic, "Content")
+        else:
+            data = self.child(item, "EventData")
+            if data is None:
+                elements = self.child(item, "ScheduleElements")
+                data = self.child(elements, "EventData") if elements is not None else None
+            id_holder = self.child(data, "EventId") if data is not None else None
+            contents = self.children(item, "Content")
+        private = _sf_child(self.child(item, "PrivateInformation"), "asrun")
+        planned = (private.get("plannedId") or "") if private is not None else ""
+        if not planned and id_holder is not None:
+            planned = self.text(self.child(id_holder, "EventId"), "EventId")
+        own = (private.get("id") or "") if private is not None else ""
+        detail = self.child(item, "AsRunDetail")
+        if detail is None:
+            raise self.fail("an as-run entry needs its <AsRunDetail> (what aired, when, how long)", item)
+        statuses = [self.text(s, "Status") for s in self.children(detail, "Status")]
+        start_el = self.child(detail, "StartDateTime")
+        duration_el = self.child(detail, "Duration")
+        if start_el is None or duration_el is None:
+            raise self.fail("<AsRunDetail> needs a <StartDateTime> and a <Duration>", detail)
+        label = own or planned or f"asrun-{len(self.entries) + 1}"
+        try:
+            start_us, _ = self.instant(start_el)
+        except TimestampError as exc:
+            raise self.fail(f"as-run entry {label!r}: {exc.message}", start_el) from None
+        duration_us, _ = self.duration(duration_el, label)
+        asset = title = ""
+        for content in contents:
+            content_id = self.child(content, "ContentId")
+            if content_id is not None:
+                asset = asset or self.text(self.child(content_id, "HouseNumber"), "HouseNumber", raw=True)
+                if not asset:
+                    asset = self.text(self.child(content_id, "AlternateId"), "AlternateId", raw=True)
+            title = title or self.text(self.child(content, "Name"), "Name", raw=True)
+        status = "; ".join(s for s in statuses if s)
+        if private is not None:
+            # What BXF could not carry as written (a status outside its list).
+            status = private.get("status", status)
+            title = title or private.get("title", "")
+        self.entries.append(
+            AsRunEntry(
+                id=own or f"asrun-{len(self.entries) + 1}",
+                planned_id=planned,
+                start_us=start_us,
+                duration_us=duration_us,
+                asset_id=asset,
+                title=title,
+                status=status,
+            )
+        )
+
     def finish(self) -> BxfSchedule:
         if not self.ns:
             raise InvalidInput.at("the document has no <BxfMessage>")
@@ -707,6 +784,79 @@ def parse(content: bytes, *, default_zone: str = "UTC", limits: Limits) -> BxfSc
     except TimestampError as exc:
         raise InvalidInput.at(exc.message) from None
     return reader.finish()
+
+
+def parse_asrun(
+    content: bytes, *, default_zone: str = "UTC", limits: Limits
+) -> tuple[ChannelInfo, list[AsRunEntry], tuple[Finding, ...]]:
+    """Read a BXF as-run log: a Schedule of ``<AsRun>`` entries."""
+    safety.check_size(content, limits)
+    safety.scan_prolog(content, allow_doctype=False, encodings=safety.UTF8_ONLY)
+    reader = _Reader(content, limits, default_zone, safety.LineIndex(content), Collector(limits), entries=[])
+    try:
+        reader.run()
+    except etree.XMLSyntaxError as exc:
+        raise safety.syntax_error(exc, limits) from None
+    except TimestampError as exc:
+        raise InvalidInput.at(exc.message) from None
+    doc = reader.finish()
+    assert reader.entries is not None
+    return doc.channels[0], reader.entries, doc.findings
+
+
+_STATUSES = frozenset(
+    {
+        "Aired Without Discrepancy",
+        "Technical Difficulty",
+        "Did not air",
+        "Aired with Duration Discrepancy",
+        "Aired with Content Discrepancy",
+        "Preempted",
+        "Joined in Progress",
+        "Inserted by Operator",
+        "Unknown",
+        "Missing Content",
+    }
+)
+
+
+def render_asrun_parts(channel: ChannelInfo, entries: Sequence[AsRunEntry], *, pretty: bool = False) -> list[bytes]:
+    """A BXF as-run log of ``entries`` (BasicAsRun each), as parts."""
+    spans = [Event(e.id, e.start_us, e.duration_us) for e in entries]
+    return render_message(channel, (_asrun_element(channel.id, e) for e in entries), spans, 0, pretty, as_run=True)
+
+
+def _asrun_element(channel_id: str, entry: AsRunEntry) -> etree._Element:
+    holder = etree.Element(f"{{{NAMESPACE}}}AsRun", nsmap=cast(Any, {None: NAMESPACE}))
+    basic = _e(holder, "BasicAsRun")
+    ids = _e(basic, "AsRunEventId")
+    if entry.planned_id:
+        _e(ids, "EventId", event_uuid(channel_id, entry.planned_id))
+    else:
+        _e(ids, "Null")
+    if entry.asset_id:
+        content = _e(basic, "Content")
+        _e(_e(content, "ContentId"), "HouseNumber", entry.asset_id)
+        if entry.title:
+            _e(content, "Name", entry.title)
+    detail = _e(basic, "AsRunDetail")
+    statuses = [s.strip() for s in entry.status.split(";") if s.strip()]
+    written = [s for s in statuses if s in _STATUSES] or ["Unknown"]
+    for status in written:
+        _e(detail, "Status", status)
+    _e(detail, "Type", "Primary")
+    _start_element(detail, "StartDateTime", entry.start_us, None, None)
+    holder_duration = _e(detail, "Duration")
+    _e(holder_duration, "UtcDuration", format_duration(entry.duration_us))
+    private = etree.SubElement(_e(basic, "PrivateInformation"), f"{_SF}asrun", nsmap=cast(Any, {"sf": SF_NAMESPACE}))
+    private.set("id", entry.id)
+    if entry.planned_id:
+        private.set("plannedId", entry.planned_id)
+    if written != statuses:
+        private.set("status", entry.status)
+    if entry.title and not entry.asset_id:
+        private.set("title", entry.title)
+    return holder
 
 
 # ------------------------------------------------------------------ rendering

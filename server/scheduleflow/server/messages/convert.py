@@ -41,6 +41,7 @@ from scheduleflow.server.core.playlist import (
     ScheduleRules,
 )
 from scheduleflow.server.core.playout_state import PlayoutState
+from scheduleflow.server.core.reconcile import ReconcileReport, Thresholds
 from scheduleflow.server.core.validate import InputEvent, Rules, Summary
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -541,4 +542,68 @@ def playout_state_to_pb(state: PlayoutState, at_us: int, revision: int) -> pb.Pl
         next_items=dict(state.cursors),
         plays=dict(state.plays),
         last_item_id=state.last_item,
+    )
+
+
+# -- As-run reconciliation -----------------------------------------------------
+
+
+def thresholds_from_pb(t: spb.ReconcileThresholds, field: str = "thresholds") -> Thresholds:
+    """Reconciliation thresholds; unset spans take ``Thresholds``' defaults."""
+    defaults = Thresholds()
+    values = {}
+    for name, attr in (
+        ("on_time_tolerance", "on_time_tolerance_us"),
+        ("duration_tolerance", "duration_tolerance_us"),
+        ("match_window", "match_window_us"),
+    ):
+        if t.HasField(name):
+            values[attr] = _non_negative(getattr(t, name), f"{field}.{name}")
+        else:
+            values[attr] = getattr(defaults, attr)
+    return Thresholds(**values)
+
+
+def reconcile_response(
+    channel_id: str,
+    asrun_id: int,
+    revision: int,
+    window: Window,
+    report: ReconcileReport,
+    notes: Sequence[Finding],
+) -> spb.ReconcileAsRunResponse:
+    findings = []
+    for f in report.findings:
+        item = spb.ReconcileFinding(
+            outcome=f"RECONCILE_OUTCOME_{f.outcome.value}",
+            planned_event_id=f.planned_id,
+            asrun_entry_id=f.asrun_id,
+            amount=span_to_pb(f.amount_us),
+            message=f.message,
+            planned_asset_id=f.planned_asset_id,
+            aired_asset_id=f.aired_asset_id,
+        )
+        if f.planned_start_us is not None:
+            item.planned_start_time.CopyFrom(instant_to_pb(f.planned_start_us))
+        if f.aired_start_us is not None:
+            item.aired_start_time.CopyFrom(instant_to_pb(f.aired_start_us))
+        findings.append(item)
+    s = report.summary
+    return spb.ReconcileAsRunResponse(
+        channel_id=channel_id,
+        asrun_id=asrun_id,
+        revision=revision,
+        window=window_to_pb(window),
+        findings=findings,
+        summary=spb.ReconcileSummary(
+            planned=s.planned,
+            aired=s.aired,
+            on_time=s.on_time,
+            on_time_percent=s.on_time_percent,
+            total_deviation=span_to_pb(s.total_deviation_us),
+            start_deviation=span_to_pb(s.start_deviation_us),
+            duration_deviation=span_to_pb(s.duration_deviation_us),
+            outcomes=s.outcomes,
+        ),
+        notes=[finding_to_pb(n) for n in notes],
     )

@@ -627,6 +627,65 @@ class ScheduleFlowService:
         removed = await self.store.reset_playout_state(request.channel_id, after_us=after)
         return spb.ResetPlayoutStateResponse(removed=removed)
 
+    async def reconcile_as_run(
+        self, request: spb.ReconcileAsRunRequest, context: grpc.aio.ServicerContext
+    ) -> spb.ReconcileAsRunResponse:
+        """Read the log (CPU), read the schedule in force for its window, reconcile
+        (CPU), store the log unless a dry run (``core.reconcile``)."""
+        _require(request.channel_id, "channel_id")
+        channel = await self.store.get_channel(request.channel_id)  # NotFound before any work
+        content = request.document.content
+        if not content:
+            raise InvalidInput.at(
+                "the as-run log is empty: send its bytes in document.content", field="document.content"
+            )
+        thresholds = convert.thresholds_from_pb(request.thresholds)
+        window = convert.window_from_pb(request.window, "window") if request.HasField("window") else None
+        entries, notes = await self._cpu(
+            len(content), context, "parse_asrun_document", content, request.document.format, channel.time_zone
+        )
+        if window is None:
+            if not entries:
+                raise InvalidInput.at("the log has no entries: give the window to reconcile", field="window")
+            window = Window(min(e.start_us for e in entries), max(e.end_us for e in entries))
+        read, planned = await self.store.read_events(request.channel_id, window)
+        report, entries = await self._cpu(
+            (len(planned) + len(entries)) * _STORED_EVENT_BYTES,
+            context,
+            "reconcile_entries",
+            request.channel_id,
+            planned,
+            entries,
+            window,
+            thresholds,
+        )
+        asrun_id = 0
+        if not request.dry_run:
+            asrun_id = await self.store.save_asrun(
+                request.channel_id, entries, window=window, schedule_revision=read.revision
+            )
+        return convert.reconcile_response(request.channel_id, asrun_id, read.revision, window, report, notes)
+
+    async def export_as_run(self, request: spb.ExportAsRunRequest, context: grpc.aio.ServicerContext) -> Any:
+        """The stored as-run entries of a window, as BXF or JSON."""
+        _require(request.channel_id, "channel_id")
+        window = convert.window_from_pb(request.window, "window") if request.HasField("window") else None
+        convert.format_from_pb(request.format)  # refuse an unknown format before reading anything
+        channel = await self.store.get_channel(request.channel_id)
+        entries = await self.store.read_asruns(request.channel_id, window)
+        info = ChannelInfo(id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone)
+        raw: bytes = await self._cpu(
+            len(entries) * _STORED_EVENT_BYTES,
+            context,
+            "render_asrun",
+            request.format,
+            info,
+            entries,
+            request.pretty,
+            self.config.max_message_bytes,
+        )
+        return spb.ExportAsRunResponse.FromString(raw)
+
 
 #: What one stored event weighs against ``inline_max_bytes``: about its size as
 #: a message, so work over stored events is placed like a request that size.

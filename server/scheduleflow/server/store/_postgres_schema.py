@@ -120,6 +120,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
+    # 4: as-run logs (store._asruns).
+    (
+        """
+        CREATE TABLE asruns (
+            id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            channel_id        text COLLATE "C" NOT NULL REFERENCES channels (id),
+            window_start_us   bigint NOT NULL,
+            window_end_us     bigint NOT NULL,
+            receive_time_us   bigint NOT NULL,
+            schedule_revision bigint NOT NULL,
+            entry_count       integer NOT NULL,
+            entries           text   NOT NULL  -- JSON, store._asruns
+        )
+        """,
+        "CREATE INDEX asruns_by_window ON asruns (channel_id, window_start_us)",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

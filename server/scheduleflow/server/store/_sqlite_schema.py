@@ -108,6 +108,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 4: as-run logs (store._asruns).
+    (
+        """
+        CREATE TABLE asruns (
+            id                INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel_id        TEXT    NOT NULL REFERENCES channels (id),
+            window_start_us   INTEGER NOT NULL,
+            window_end_us     INTEGER NOT NULL,
+            receive_time_us   INTEGER NOT NULL,
+            schedule_revision INTEGER NOT NULL,
+            entry_count       INTEGER NOT NULL,
+            entries           TEXT    NOT NULL  -- JSON, store._asruns
+        )
+        """,
+        "CREATE INDEX asruns_by_window ON asruns (channel_id, window_start_us)",
+    ),
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
+from scheduleflow.server.core.reconcile import AsRunEntry
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -240,6 +241,18 @@ class Store(Protocol):
         it were pruned, or ``revision`` is ahead of the channel (a history this
         store never had). The caller then starts over from a snapshot.
         """
+        ...
+
+    async def save_asrun(
+        self, channel_id: str, entries: Sequence[AsRunEntry], *, window: Window, schedule_revision: int
+    ) -> int:
+        """Store an as-run log of the (live) channel; return its id. No
+        revision is spent: what aired is not a schedule change (``_asruns``)."""
+        ...
+
+    async def read_asruns(self, channel_id: str, window: Window | None) -> list[AsRunEntry]:
+        """The stored as-run entries overlapping ``window`` (``_asruns`` rule 3);
+        ``NotFound`` for an absent channel."""
         ...
 
     async def prune_changes(self, channel_id: str, *, keep_last: int) -> int:

@@ -54,7 +54,8 @@ from asyncpg.pool import PoolConnectionProxy
 
 from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-from scheduleflow.server.store import _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
+from scheduleflow.server.core.reconcile import AsRunEntry
+from scheduleflow.server.store import _asruns, _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
 from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import (
     ChangeRecord,
@@ -457,6 +458,51 @@ class PostgresStore:
             return after.channel()
 
         return await self._write(work)
+
+    async def save_asrun(
+        self, channel_id: str, entries: Sequence[AsRunEntry], *, window: Window, schedule_revision: int
+    ) -> int:
+        """Store an as-run log (``_asruns`` rule 1); ``NotFound`` for an absent channel."""
+        _check_text(channel_id, "channel_id")
+        text = _asruns.encode(entries)
+        now = self._clock()
+
+        async def work(conn: _Conn) -> int:
+            await _live_channel(conn, channel_id)
+            asrun_id = await conn.fetchval(
+                "INSERT INTO asruns (channel_id, window_start_us, window_end_us, receive_time_us,"
+                " schedule_revision, entry_count, entries) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                channel_id,
+                window.start_us,
+                window.end_us,
+                now,
+                schedule_revision,
+                len(entries),
+                text,
+            )
+            return int(asrun_id)
+
+        return await self._write(work)
+
+    async def read_asruns(self, channel_id: str, window: Window | None) -> list[AsRunEntry]:
+        """Stored as-run entries overlapping ``window`` (``_asruns`` rule 3)."""
+        _check_text(channel_id, "channel_id")
+
+        async def work(conn: _Conn) -> list[str]:
+            await _live_channel(conn, channel_id)
+            if window is None:
+                rows = await conn.fetch("SELECT entries FROM asruns WHERE channel_id = $1 ORDER BY id", channel_id)
+            else:
+                rows = await conn.fetch(
+                    "SELECT entries FROM asruns WHERE channel_id = $1 AND window_start_us < $2"
+                    " AND window_end_us > $3 ORDER BY id",
+                    channel_id,
+                    window.end_us,
+                    window.start_us,
+                )
+            return [row[0] for row in rows]
+
+        return _asruns.merged(await self._read(work), window)
 
     async def get_channel(self, channel_id: str) -> Channel:
         """The channel; ``NotFound`` if absent."""

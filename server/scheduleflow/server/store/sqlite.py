@@ -33,7 +33,8 @@ from typing import TypeVar
 
 from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-from scheduleflow.server.store import _checks, _plan, _rows, _sqlite_schema, _tokens
+from scheduleflow.server.core.reconcile import AsRunEntry
+from scheduleflow.server.store import _asruns, _checks, _plan, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import (
     ChangeRecord,
@@ -297,6 +298,40 @@ class SqliteStore:
                 return after.channel()
 
         return await self._write(work)
+
+    async def save_asrun(
+        self, channel_id: str, entries: Sequence[AsRunEntry], *, window: Window, schedule_revision: int
+    ) -> int:
+        """Store an as-run log (``_asruns`` rule 1); ``NotFound`` for an absent channel."""
+        text = _asruns.encode(entries)
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> int:
+            with _transaction(conn):
+                _live_channel(conn, channel_id)
+                cursor = conn.execute(
+                    "INSERT INTO asruns (channel_id, window_start_us, window_end_us, receive_time_us,"
+                    " schedule_revision, entry_count, entries) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (channel_id, window.start_us, window.end_us, now, schedule_revision, len(entries), text),
+                )
+                return int(cursor.lastrowid or 0)
+
+        return await self._write(work)
+
+    async def read_asruns(self, channel_id: str, window: Window | None) -> list[AsRunEntry]:
+        """Stored as-run entries overlapping ``window`` (``_asruns`` rule 3)."""
+
+        def work(conn: sqlite3.Connection) -> list[str]:
+            with _snapshot(conn):
+                _live_channel(conn, channel_id)
+                sql = "SELECT entries FROM asruns WHERE channel_id = ?"
+                params: list[object] = [channel_id]
+                if window is not None:
+                    sql += " AND window_start_us < ? AND window_end_us > ?"
+                    params += [window.end_us, window.start_us]
+                return [row[0] for row in conn.execute(sql + " ORDER BY id", params)]
+
+        return _asruns.merged(await self._read(work), window)
 
     async def get_channel(self, channel_id: str) -> Channel:
         """The channel; ``NotFound`` if absent."""
