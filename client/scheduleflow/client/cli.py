@@ -232,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--dry-run", action="store_true", help="report only, store nothing")
     sub.add_argument("--all", action="store_true", help="also list the events that aired as planned")
+    _progress_option(sub)
 
     sub = command("export-asrun", _export_asrun, "write a channel's stored as-run entries (BXF or JSON)")
     sub.add_argument("--channel", required=True, metavar="ID")

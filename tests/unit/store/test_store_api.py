@@ -43,6 +43,8 @@ def test_the_sqlite_adapter_has_every_method_of_the_port_with_its_signature() ->
         "read_playout_state",
         "save_playout_state",
         "reset_playout_state",
+        "save_asrun",
+        "read_asruns",
     }
     for name in port_methods:
         adapter_method = getattr(SqliteStore, name)
