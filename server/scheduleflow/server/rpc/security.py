@@ -77,11 +77,14 @@ METHOD_ROLES: Mapping[str, Role] = {
     "ListEvents": Role.READ,
     "GetPlayoutState": Role.READ,
     "ResetPlayoutState": Role.WRITE,
+    "ExportAsRun": Role.READ,
     # A preview; _REQUEST_ROLES raises it to WRITE when the request commits.
     "Schedule": Role.READ,
     "Import": Role.WRITE,
     "UpsertChannel": Role.WRITE,
     "DeleteChannel": Role.WRITE,
+    # Stores the log (a dry run only reads, but the log may be large: one role).
+    "ReconcileAsRun": Role.WRITE,
 }
 
 
