@@ -334,6 +334,22 @@ def _valid_requests() -> dict[str, list[Message]]:
         "UpsertChannel": [spb.UpsertChannelRequest(channel=pb.Channel(id="up.example", time_zone="Europe/Paris"))],
         "DeleteChannel": [spb.DeleteChannelRequest(channel_id="up.example")],
         "ListEvents": [spb.ListEventsRequest(channel_id=SEEDED, page_size=5, window=window)],
+        "ReconcileAsRun": [
+            spb.ReconcileAsRunRequest(
+                channel_id=SEEDED,
+                document=pb.Document(
+                    content=b'{"scheduleflow_asrun": 1, "entries": [{"event_id": "e1",'
+                    b' "start": "2025-11-22T00:00:00Z", "duration": "PT30M"}]}'
+                ),
+                dry_run=True,
+            ),
+            spb.ReconcileAsRunRequest(
+                channel_id=SEEDED,
+                document=pb.Document(content=b'{"scheduleflow_asrun": 1, "entries": []}', format=2),
+                window=window,
+            ),
+        ],
+        "ExportAsRun": [spb.ExportAsRunRequest(channel_id=SEEDED, format=f) for f in (2, 4)],
     }
 
 

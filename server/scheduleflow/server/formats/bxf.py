@@ -40,6 +40,7 @@ Rules:
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -200,8 +201,13 @@ class _Reader:
         line, column = self.lines.locate(line, tag, attribute) if tag else (line, 0)
         return InvalidInput.at(message, line=line, column=column)
 
-    def where(self, el: etree._Element) -> Location:
+    def where(self, el: etree._Element, *, precise: bool = True) -> Location:
+        """Where ``el`` starts; without ``precise`` only its line, which costs
+        nothing (a column is found by scanning the line, and an export writes
+        the whole message on one: every event's column would be quadratic)."""
         line = safety.line_of(el)
+        if not precise:
+            return Location(line, 0)
         tag = safety.local_name(el.tag) if isinstance(el.tag, str) else ""
         line, column = self.lines.locate(line, tag) if tag else (line, 0)
         return Location(line, column)
@@ -357,7 +363,7 @@ class _Reader:
 
     def unit(self, unit: _Unit) -> None:
         data = unit.event_data
-        where = self.where(data)
+        where = self.where(data, precise=False)
         self.collector.count(line=where.line, column=where.column)
         action = unit.action or self.schedule_action
         if action and action not in _UPDATE_ACTIONS:
@@ -385,7 +391,7 @@ class _Reader:
         try:
             event = self.event(unit, event_id, private, primary)
         except TimestampError as exc:
-            self.collector.bad_timestamp(exc, event_id, where)
+            self.collector.bad_timestamp(exc, event_id, self.where(data))
             return
         self.collector.add(event, where)
 
@@ -436,7 +442,8 @@ class _Reader:
             raise self.fail(f"event {event_id!r} has no <StartDateTime>", data)
         self.spelling = "utc"
         start_us, start_rate = self.instant(start_el)
-        self.collector.normalised(self.spelling, event_id, self.where(start_el))
+        if self.spelling != "utc":
+            self.collector.normalised(self.spelling, event_id, self.where(start_el, precise=False))
         length = self.child(data, "LengthOption")
         duration_el = self.child(length, "Duration") if length is not None else None
         end_el = self.child(length, "EndDateTime") if length is not None else None
@@ -485,13 +492,15 @@ class _Reader:
             # The action was this message's (an update); the event it leaves is plain.
             if "action" in node.attrib:
                 del node.attrib["action"]
+        fresh = _canonical(render_scheduled_event(self.channel.id, event, self.zone()))
+        if _canonical(kept) == fresh:
+            return ""  # the usual case for a message we wrote: nothing to keep
         # What export would write from this copy: the modelled fields (times,
         # ids, title, house number) come from the event, so the copy keeps only
         # the rest, and a re-import of the export keeps the same text.
         patched = _patched(self.channel.id, event, etree.tostring(kept, encoding="unicode"), self.zone())
-        fresh = render_scheduled_event(self.channel.id, event, self.zone())
         canonical = _canonical(patched)
-        if canonical == _canonical(fresh):
+        if canonical == fresh:
             return ""
         # Canonical, so that the same BXF is kept as the same text whatever
         # the indentation or namespace prefixes of the message it came in.
@@ -601,7 +610,7 @@ class _Reader:
         assert self.entries is not None
         if len(el):
             self.check_tree(el, 4)
-        where = self.where(el)
+        where = self.where(el, precise=False)
         self.collector.count(line=where.line, column=where.column)
         basic = self.child(el, "BasicAsRun")
         complete = self.child(el, "CompleteAsRun")
@@ -721,18 +730,18 @@ def _reduced_copy(unit: _Unit) -> etree._Element:
     """The unit's ScheduledEvent holding only this event, without our own
     PrivateInformation (it is written afresh from the event)."""
     scheduled = unit.scheduled
-    copy = etree.Element(scheduled.tag, attrib=cast(Any, scheduled.attrib), nsmap=cast(Any, scheduled.nsmap))
+    clone = etree.Element(scheduled.tag, attrib=cast(Any, scheduled.attrib), nsmap=cast(Any, scheduled.nsmap))
     for child in scheduled:
         name = safety.local_name(str(child.tag))
         if name == "ScheduleElements":
             if child is unit.element:
-                copy.append(_copy(child))
+                clone.append(_copy(child))
             continue
         if name in ("EventData", "Content") and unit.element is not None:
             continue  # the ScheduledEvent's own event, not this one
-        copy.append(_copy(child))
-    _strip_ours(copy)
-    return copy
+        clone.append(_copy(child))
+    _strip_ours(clone)
+    return clone
 
 
 def _strip_ours(el: etree._Element) -> None:
@@ -747,7 +756,7 @@ def _strip_ours(el: etree._Element) -> None:
 
 
 def _copy(el: etree._Element) -> etree._Element:
-    return cast(etree._Element, etree.fromstring(etree.tostring(el), parser=_SAFE_PARSER))
+    return copy.deepcopy(el)
 
 
 def _ns(el: etree._Element) -> str:
@@ -757,14 +766,14 @@ def _ns(el: etree._Element) -> str:
 
 def _canonical(el: etree._Element) -> bytes:
     """The element's XML with insignificant whitespace dropped, for comparing."""
-    copy = _copy(el)
-    _strip_ours(copy)
-    for node in copy.iter():
+    clone = _copy(el)
+    _strip_ours(clone)
+    for node in clone.iter():
         if node.text is not None and not node.text.strip():
             node.text = None
         if node.tail is not None and not node.tail.strip():
             node.tail = None
-    return etree.tostring(copy, method="c14n", exclusive=True)
+    return etree.tostring(clone, method="c14n", exclusive=True)
 
 
 _SAFE_PARSER = etree.XMLParser(
