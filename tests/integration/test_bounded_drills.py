@@ -11,7 +11,9 @@ tests assert counts and codes, never wall-clock figures.
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +130,80 @@ async def test_a_job_over_the_servers_budget_is_stopped(tmp_path: Path) -> None:
     report("a job over --max-job-seconds", await drill_job_budget(tmp_path, events=60_000))
 
 
+# -- a drain ends when the work ends ----------------------------------------------------
+
+
+async def drill_sigterm_under_retrying_clients(
+    tmp: Path, *, clients: int = 20, long_calls: int = 2, long_events: int = 150_000, strict: bool = False
+) -> dict[str, Any]:
+    """SIGTERM while ``clients`` keep calling and retry UNAVAILABLE after 0.1 s, and
+    ``long_calls`` big Validates run in the pool.
+
+    The verdict: no call is CANCELLED (only OK or UNAVAILABLE), the long calls
+    finish OK, and the process exits soon after the last of them, not at the
+    end of the grace period (5 s).
+    """
+    args = ("--workers", "2", "--inline-max-bytes", "0", "--grace-s", "5")
+    with start_server(tmp, *args) as srv:
+        channel, stub = open_channel(srv.address)
+        codes: Counter[str] = Counter()
+        done = asyncio.Event()
+        last_ok = [0.0]
+
+        async def client(k: int) -> None:
+            request = validate_request(50, seed=k)
+            while not done.is_set():
+                try:
+                    await stub.Validate(request, timeout=10)
+                    codes["OK"] += 1
+                    last_ok[0] = time.monotonic()
+                except grpc.aio.AioRpcError as err:
+                    codes[err.code().name] += 1
+                    if err.code() != grpc.StatusCode.UNAVAILABLE:
+                        continue
+                    await asyncio.sleep(0.1)
+
+        async def long_call(k: int) -> str:
+            try:
+                reply = await stub.Validate(validate_request(long_events, seed=1000 + k), timeout=60)
+                last_ok[0] = time.monotonic()
+                return f"OK {reply.summary.event_count}"
+            except grpc.aio.AioRpcError as err:
+                return err.code().name
+
+        async with channel:
+            tasks = [asyncio.ensure_future(client(k)) for k in range(clients)]
+            await wait_for_stats(stub, lambda s: s.pool.completed >= clients, what="clients under way")
+            longs = [asyncio.ensure_future(long_call(k)) for k in range(long_calls)]
+            await wait_for_stats(stub, lambda s: s.pool.busy == 2, what="the long calls running")
+            termed = time.monotonic()
+            srv.process.send_signal(signal.SIGTERM)
+            long_results = await asyncio.gather(*longs)
+            exit_code = await asyncio.to_thread(srv.process.wait, 30)
+            exited = time.monotonic()
+            done.set()
+            await asyncio.gather(*tasks)
+        after_last_s = exited - last_ok[0]
+        figures = {
+            "client codes": dict(codes),
+            "long calls": long_results,
+            "SIGTERM to exit (s)": round(exited - termed, 3),
+            "last in-flight call to exit (s)": round(after_last_s, 3),
+            "exit code": exit_code,
+        }
+        assert set(codes) <= {"OK", "UNAVAILABLE"}, figures
+        assert all(r == f"OK {long_events}" for r in long_results), figures
+        assert exit_code == 0, figures
+        assert "cutting" not in srv.log(), figures
+        if strict:
+            assert after_last_s <= 1.0, figures
+    return figures
+
+
+async def test_sigterm_under_retrying_clients_cancels_nothing_and_exits_with_the_work(tmp_path: Path) -> None:
+    report("SIGTERM under retrying clients", await drill_sigterm_under_retrying_clients(tmp_path))
+
+
 DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
     "a job ends with its caller": (
         drill_job_ends_with_its_caller,
@@ -135,4 +211,9 @@ DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
         {"events": 100_000, "strict": True},
     ),
     "a job over --max-job-seconds": (drill_job_budget, {"events": 60_000}, {"events": 100_000, "strict": True}),
+    "SIGTERM under retrying clients": (
+        drill_sigterm_under_retrying_clients,
+        {},
+        {"clients": 50, "long_calls": 2, "strict": True},
+    ),
 }

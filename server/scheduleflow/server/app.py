@@ -41,6 +41,10 @@ from scheduleflow.server.web import WebServer
 
 log = logging.getLogger("scheduleflow.server")
 
+#: What gRPC's stop gives at least the calls it has accepted once the work is
+#: done: they are refusals, answered in microseconds.
+_STOP_GRACE_S = 0.5
+
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -213,12 +217,17 @@ class Server:
             await self.feed.close()
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
         # Keep accepting while in-flight calls finish, so that calls arriving
-        # now get our UNAVAILABLE ("retry elsewhere") rather than a transport
-        # error; then stop, with a short grace for calls that slipped in.
+        # now get our UNAVAILABLE ("retry elsewhere") at once rather than a
+        # transport error; the moment the last one is done, stop. gRPC's stop
+        # closes the listener, lets the calls it has already accepted (each
+        # refused in microseconds) finish, and returns when they have: it cuts
+        # (CANCELLED) only what still runs when the grace is over.
         started = time.monotonic()
-        if not await self.service.drained(self.config.grace_s):
+        drained = await self.service.drained(self.config.grace_s)
+        if not drained:
             log.warning("grace period over with %d calls still running: cutting them", self.service.in_flight)
-        await self.grpc.stop(max(0.0, min(1.0, self.config.grace_s - (time.monotonic() - started))))
+        remaining = self.config.grace_s - (time.monotonic() - started)
+        await self.grpc.stop(max(_STOP_GRACE_S, remaining) if drained else 0.0)
         if self.web is not None:
             # Its live streams ended with the hub; JSON requests in flight finish.
             await self.web.stop()

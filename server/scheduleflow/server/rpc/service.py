@@ -62,7 +62,6 @@ class ScheduleFlowService:
         self.draining = False
         #: Unary calls being handled; a drain waits for it to reach zero.
         self.in_flight = 0
-        self.last_arrival = 0.0
         self._idle = asyncio.Event()
         self._trim_pending = False
         #: Called with every committed ChangeRecord: the hub, unless a database
@@ -108,12 +107,14 @@ class ScheduleFlowService:
     def _instrument(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Handler:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
             started = time.perf_counter()
+            if self.draining:
+                # Not in flight: a drain waits for the work, not for refusals
+                # (retrying clients keep them coming until the listener closes).
+                self.stats.record(method, "UNAVAILABLE", time.perf_counter() - started)
+                await context.abort_with_status(to_status(_DRAINING))
             code = "OK"
             self.in_flight += 1
-            self.last_arrival = time.monotonic()
             try:
-                if self.draining:
-                    raise Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
                 if self.in_flight > self.config.max_concurrent_rpcs:
                     raise Overloaded(
                         f"the server is handling {self.config.max_concurrent_rpcs} calls, its limit: retry shortly",
@@ -162,18 +163,20 @@ class ScheduleFlowService:
         loop.call_later(delay, trim)
 
     async def drained(self, timeout: float) -> bool:
-        """Wait until no unary call is in flight (True), or ``timeout`` seconds (False)."""
+        """Wait until no unary call is in flight (True), or ``timeout`` seconds (False).
+
+        Calls refused while draining are not in flight: they are answered at
+        once, so waiting for arrivals to stop (as this once did) waited out
+        the whole grace under clients that retry.
+        """
         deadline = time.monotonic() + timeout
-        # Also until calls stop arriving: calls gRPC has accepted but not yet
-        # handed to us would be cancelled by the stop; answered here, they get
-        # UNAVAILABLE and retry elsewhere.
-        while self.in_flight or time.monotonic() - self.last_arrival < _QUIET_BEFORE_STOP_S:
+        while self.in_flight:
             self._idle.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), min(remaining, _QUIET_BEFORE_STOP_S))
+                await asyncio.wait_for(self._idle.wait(), remaining)
         return True
 
     def _instrument_stream(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Any:
@@ -696,8 +699,7 @@ _BIG_REQUEST_BYTES = 1 << 20
 #: How long after a big response the trim waits: about the time to send it.
 _TRIM_AFTER_SEND_S = 1.0
 
-#: A drain waits this long without new arrivals before it stops the server.
-_QUIET_BEFORE_STOP_S = 0.3
+_DRAINING = Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
 MAX_WATCHED_CHANNELS = 100
 DEFAULT_HEARTBEAT_S = 15.0
 MIN_HEARTBEAT_US = 100_000
