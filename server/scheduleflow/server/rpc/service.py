@@ -62,6 +62,8 @@ class ScheduleFlowService:
         self.draining = False
         #: Unary calls being handled; a drain waits for it to reach zero.
         self.in_flight = 0
+        #: When a call was last refused for draining (see ``drained``).
+        self.last_refusal = 0.0
         self._idle = asyncio.Event()
         self._trim_pending = False
         #: Called with every committed ChangeRecord: the hub, unless a database
@@ -110,6 +112,7 @@ class ScheduleFlowService:
             if self.draining:
                 # Not in flight: a drain waits for the work, not for refusals
                 # (retrying clients keep them coming until the listener closes).
+                self.last_refusal = time.monotonic()
                 self.stats.record(method, "UNAVAILABLE", time.perf_counter() - started)
                 await context.abort_with_status(to_status(_DRAINING))
             code = "OK"
@@ -177,7 +180,18 @@ class ScheduleFlowService:
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), remaining)
-        return True
+        # Then a moment without refusals, briefly. gRPC's stop drops calls it
+        # has accepted but not yet handed to a handler (a reset stream: the
+        # client sees CANCELLED, which it does not retry); they exist only
+        # for the instant after a burst of arrivals, which retrying clients
+        # make in step. A short gap between bursts is a safe moment to stop.
+        quiet_until = min(deadline, time.monotonic() + _QUIET_WAIT_MAX_S)
+        while True:
+            now = time.monotonic()
+            wait = min(self.last_refusal + _QUIET_S, quiet_until) - now
+            if wait <= 0:
+                return True
+            await asyncio.sleep(wait)
 
     def _instrument_stream(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Any:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -699,6 +713,9 @@ _BIG_REQUEST_BYTES = 1 << 20
 #: How long after a big response the trim waits: about the time to send it.
 _TRIM_AFTER_SEND_S = 1.0
 
+#: The gap without refusals a drain looks for before it stops, and how long it looks.
+_QUIET_S = 0.05
+_QUIET_WAIT_MAX_S = 0.5
 _DRAINING = Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
 MAX_WATCHED_CHANNELS = 100
 DEFAULT_HEARTBEAT_S = 15.0
