@@ -37,5 +37,5 @@ async def test_a_throwaway_cluster_stops_and_leaves_no_folder_behind() -> None:
 
     assert int(port) == cluster.port
     assert not folder.exists()
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         await asyncpg.connect(cluster.url(), timeout=5)
