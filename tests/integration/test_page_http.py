@@ -127,6 +127,19 @@ def test_a_week_goes_gzipped_to_a_browser_that_accepts_it(web: Http) -> None:
     assert len(json.loads(gzip.decompress(body))["validation"]["events"]) == 7 * 24
 
 
+def test_pages_asking_for_the_same_view_share_one_validation(open_server: ServerProcess, web: Http) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = f"/api/channels/{CHANNEL}/view?date=2025-03-10&days=7&zone=utc&cooldown=60"
+    jobs = "scheduleflow_pool_completed_total{}"  # the week is big enough for a worker
+    before = _metrics(open_server)[jobs]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: web.json(path), range(8)))
+    assert all(status == 200 for status, _ in answers)
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+    assert _metrics(open_server)[jobs] == before + 1
+
+
 def test_the_local_change_day_is_23_hours_with_its_events(web: Http) -> None:
     status, body = web.json(f"/api/channels/{CHANNEL}/view?date=2025-03-30")
     assert status == 200

@@ -27,8 +27,12 @@ an unexpected error is logged there and leaves as 500 with a reference only.
 
 from __future__ import annotations
 
+import asyncio
+import gzip
+import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -40,6 +44,7 @@ from aiohttp import web
 from scheduleflow.server.config import Config
 from scheduleflow.server.core.errors import InvalidInput, Overloaded, Unavailable
 from scheduleflow.server.core.model import Channel
+from scheduleflow.server.core.validate import Rules
 from scheduleflow.server.messages.plain import plain
 from scheduleflow.server.observe.metrics import Metrics
 from scheduleflow.server.rpc import security
@@ -71,6 +76,9 @@ _HTTP_STATUS = {
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 504,
 }
+#: Views kept after they were made, for the pages that ask for them next
+#: (a week is ~700 KiB of JSON and ~60 KiB gzipped).
+VIEWS_KEPT = 8
 #: Views larger than this go gzipped to browsers that accept it.
 _COMPRESS_ABOVE = 32 * 1024
 #: Channels per /api/channels page.
@@ -109,6 +117,9 @@ class WebServer:
         self.live = LiveBridge(service, service.stats)
         self.port = 0
         self._runner: web.AppRunner | None = None
+        self._views: OrderedDict[tuple[Channel, timeline.Grid, Rules], asyncio.Future[tuple[bytes, bytes | None]]] = (
+            OrderedDict()
+        )
 
     @property
     def store(self) -> Store:
@@ -223,6 +234,51 @@ class WebServer:
         channel = await self.store.get_channel(request.match_info["channel_id"])
         grid = timeline.view_grid(request.query, channel.time_zone)
         rules = timeline.view_rules(request.query, self.config.max_findings)
+        body, gzipped = await self._shared_view(channel, grid, rules)
+        if gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+            return web.Response(
+                body=gzipped,
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "Content-Encoding": "gzip",
+                    "Vary": "Accept-Encoding",
+                },
+            )
+        return web.Response(body=body, content_type="application/json", headers={"Vary": "Accept-Encoding"})
+
+    async def _shared_view(self, channel: Channel, grid: timeline.Grid, rules: Rules) -> tuple[bytes, bytes | None]:
+        """A view, made once for every page asking for the same window of the
+        same revision of the channel.
+
+        After a commit every live page showing the channel asks for its view
+        again at once: a hundred pages on one week would be a hundred
+        validations (and compressions) of the same events. Keyed by the
+        channel as read before the events (its revision), an entry can only
+        hold that revision or a later one: a commit in between is announced to
+        the pages, which then ask again under the new key. A request that goes
+        away does not cancel the shared work.
+        """
+        key = (channel, grid, rules)
+        task = self._views.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._make_view(channel, grid, rules))
+            self._views[key] = task
+
+            def forget_a_failure(done: asyncio.Future[tuple[bytes, bytes | None]]) -> None:
+                # A failure is not kept: the next request tries again (and
+                # reading the exception here marks it seen by someone).
+                if (done.cancelled() or done.exception() is not None) and self._views.get(key) is done:
+                    del self._views[key]
+
+            task.add_done_callback(forget_a_failure)
+            while len(self._views) > VIEWS_KEPT:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
+        return await asyncio.shield(task)
+
+    async def _make_view(self, channel: Channel, grid: timeline.Grid, rules: Rules) -> tuple[bytes, bytes | None]:
+        """The view's JSON, and gzipped when it is big (a week: ~700 KiB, ~60 KiB gzipped)."""
         validation = await self.service.validate_channel(
             channel.id, grid.window, rules, return_events=True, timeout=VIEW_TIMEOUT_S, as_json=True
         )
@@ -247,15 +303,11 @@ class WebServer:
         }
         # The validation is JSON already (made in a worker for a big window):
         # spliced in, not parsed and dumped again.
-        body = web.json_response(head).body
-        assert isinstance(body, bytes)
-        spliced = body[:-1] + b',"validation":' + validation + b"}"
-        response = web.Response(body=spliced, content_type="application/json")
-        if len(spliced) > _COMPRESS_ABOVE:
-            # A week is ~700 KiB of JSON and ~10x less gzipped; aiohttp
-            # compresses a body this size in a thread, off the event loop.
-            response.enable_compression()
-        return response
+        head_json = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
+        body = head_json[:-1] + b',"validation":' + validation + b"}"
+        if len(body) <= _COMPRESS_ABOVE:
+            return body, None
+        return body, await asyncio.to_thread(gzip.compress, body, 6)  # off the event loop
 
     async def scrape(self, request: web.Request) -> web.Response:
         assert self.metrics is not None
