@@ -13,7 +13,14 @@ The file::
                 "when_blocked": "relax", "gap_filler_asset_id": "...",
                 "dayparts": [{"start_local": "06:00", "end_local": "10:00",
                               "days_of_week": [1, 2, 3, 4, 5],
-                              "categories": ["..."], "tags": ["..."]}]}}
+                              "categories": ["..."], "tags": ["..."],
+                              "second_occurrence": false}],
+                "time_slots": [{"start_local": "20:00", "days_of_week": [1, 2, 3, 4, 5],
+                                "show": "Evening News", "length": "30m"},
+                               {"start_local": "21:00", "category": "film"}]}}
+
+A time slot names exactly one of ``show``, ``item_id``, ``category`` or ``tag``;
+without ``length`` it holds until the next slot.
 
 Durations are ISO 8601 text, short forms (``3m30s``) or seconds. An unknown
 key is an error naming its path: a typo such as ``"cooldwon"`` would
@@ -34,8 +41,10 @@ from scheduleflow.v1 import schedule_pb2 as pb
 _ITEM_TEXT = ("id", "asset_id", "title", "artist", "category", "show")
 _ITEM_KEYS = {*_ITEM_TEXT, "duration", "weight", "episode", "tags", "kind", "cooldown", "metadata"}
 _RULE_SPANS = ("item_cooldown", "artist_separation", "category_separation", "show_separation")
-_RULE_KEYS = {*_RULE_SPANS, "when_blocked", "gap_filler_asset_id", "dayparts"}
-_DAYPART_KEYS = {"start_local", "end_local", "days_of_week", "categories", "tags"}
+_RULE_KEYS = {*_RULE_SPANS, "when_blocked", "gap_filler_asset_id", "dayparts", "time_slots"}
+_DAYPART_KEYS = {"start_local", "end_local", "days_of_week", "categories", "tags", "second_occurrence"}
+_SLOT_CONTENT = ("show", "item_id", "category", "tag")
+_SLOT_KEYS = {"start_local", "days_of_week", "length", "second_occurrence", *_SLOT_CONTENT}
 
 
 class PlaylistError(ValueError):
@@ -102,8 +111,29 @@ def _rules(data: Any) -> pb.ScheduleRules:
             days_of_week=[_int(x, f"{path}.days_of_week") for x in _list(d.get("days_of_week", []), path)],
             categories=[_text(x, f"{path}.categories") for x in _list(d.get("categories", []), path)],
             tags=[_text(x, f"{path}.tags") for x in _list(d.get("tags", []), path)],
+            second_occurrence=_flag(d.get("second_occurrence", False), f"{path}.second_occurrence"),
         )
+    for i, part in enumerate(_list(obj.get("time_slots", []), "rules.time_slots")):
+        path = f"rules.time_slots[{i}]"
+        d = _mapping(part, path, _SLOT_KEYS)
+        named = [key for key in _SLOT_CONTENT if key in d]
+        if len(named) != 1:
+            raise PlaylistError(f"{path}: name exactly one of {', '.join(_SLOT_CONTENT)}")
+        slot = rules.time_slots.add(
+            start_local=_text(d.get("start_local", ""), f"{path}.start_local"),
+            days_of_week=[_int(x, f"{path}.days_of_week") for x in _list(d.get("days_of_week", []), path)],
+            second_occurrence=_flag(d.get("second_occurrence", False), f"{path}.second_occurrence"),
+        )
+        setattr(slot, named[0], _text(d[named[0]], f"{path}.{named[0]}"))
+        if "length" in d:
+            slot.length.CopyFrom(_span(d["length"], f"{path}.length"))
     return rules
+
+
+def _flag(data: Any, path: str) -> bool:
+    if not isinstance(data, bool):
+        raise PlaylistError(f"{path}: expected true or false, got {data!r}")
+    return data
 
 
 def _mapping(data: Any, path: str, keys: set[str] | None) -> Mapping[str, Any]:

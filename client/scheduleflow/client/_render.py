@@ -282,6 +282,7 @@ def schedule(response: spb.ScheduleResponse, *, show_events: bool = False) -> st
     for w in r.unfilled:
         lines.append(f"  unfilled       {window(w)}")
     lines.extend(f"  note: {n}" for n in r.notes)
+    lines.extend(f"  local time: {f.message}" for f in r.findings)
     if r.relaxations:
         lines += ["", f"relaxations ({len(r.relaxations)}):"]
         lines.append(
@@ -341,4 +342,23 @@ def error(exc: ScheduleFlowError) -> str:
     lines.extend(f"  - {field}: {description}" for field, description in exc.field_violations)
     if exc.retry_after is not None:
         lines.append(f"  (retry after {seconds(exc.retry_after)})")
+    return "\n".join(lines)
+
+
+def playout_state(state: pb.PlayoutState) -> str:
+    """A stored playout state: where each order and show stands."""
+    lines = [
+        f"playout state at {instant(state.at_time)} (revision {state.revision})",
+        f"  last item      {state.last_item_id or '-'}",
+    ]
+    for show, episode in sorted(state.last_episodes.items()):
+        lines.append(f"  show {show!r}: last aired {episode}")
+    for context, item in sorted(state.next_items.items()):
+        lines.append(f"  next in {context or 'the default context'}: {item}")
+    for deck in state.decks:
+        rest = ", ".join(u.replace("\x00", "") for u in deck.units[:12]) + (" ..." if len(deck.units) > 12 else "")
+        lines.append(f"  deck of {deck.context or 'the default context'}: {len(deck.units)} left: {rest}")
+    if state.plays:
+        lines += ["", "plays so far:"]
+        lines.append(table(("ITEM", "PLAYS"), sorted(state.plays.items()), indent="  "))
     return "\n".join(lines)

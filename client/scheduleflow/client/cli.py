@@ -256,6 +256,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--commit", action="store_true", help="store the result as a new revision")
     sub.add_argument("--expect-revision", type=int, metavar="N", help="with --commit: fail unless at revision N")
     sub.add_argument("--show-events", action="store_true", help="also print the scheduled events")
+    sub.add_argument(
+        "--lookback",
+        type=duration_arg,
+        metavar="SPAN",
+        help="how far before the window stored events count for the rules (default: the longest rule; 0: none)",
+    )
+    sub.add_argument(
+        "--fresh-state", action="store_true", help="start every order afresh instead of resuming the stored state"
+    )
+
+    sub = command(
+        "playout-state", _playout_state, "show where a channel's playback orders stand (what the next Schedule resumes)"
+    )
+    sub.add_argument("--channel", required=True, metavar="ID")
+    sub.add_argument("--at", type=time_arg, metavar="TIME", help="the state in effect at TIME (default: the latest)")
+    sub.add_argument(
+        "--reset", action="store_true", help="forget the stored state (with --at: only what was saved after TIME)"
+    )
 
     command("channels", _channels, "list the channels")
 
@@ -563,8 +581,23 @@ def _schedule(client: Client, args: argparse.Namespace) -> int:
         commit=args.commit,
         expected_revision=args.expect_revision,
         use_stored_fixed=args.use_stored_fixed,
+        lookback=args.lookback,
+        fresh_state=args.fresh_state,
     )
     _emit(args, response, lambda: _render.schedule(response, show_events=args.show_events))
+    return EXIT_OK
+
+
+def _playout_state(client: Client, args: argparse.Namespace) -> int:
+    if args.reset:
+        removed = client.reset_playout_state(args.channel, after=args.at)
+        print(f"forgot {removed} stored playout state(s) of {args.channel}")
+        return EXIT_OK
+    state = client.get_playout_state(args.channel, at=args.at)
+    if state is None:
+        print(f"{args.channel} has no stored playout state: the next Schedule starts every order afresh")
+        return EXIT_OK
+    _emit(args, state, lambda: _render.playout_state(state))
     return EXIT_OK
 
 

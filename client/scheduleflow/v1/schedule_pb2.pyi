@@ -307,21 +307,43 @@ class Playlist(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[PlaylistItem, _Mapping]]] = ..., order: _Optional[_Union[PlaybackOrder, str]] = ..., filler: _Optional[_Iterable[_Union[PlaylistItem, _Mapping]]] = ...) -> None: ...
 
 class Daypart(_message.Message):
-    __slots__ = ("start_local", "end_local", "days_of_week", "categories", "tags")
+    __slots__ = ("start_local", "end_local", "days_of_week", "categories", "tags", "second_occurrence")
     START_LOCAL_FIELD_NUMBER: _ClassVar[int]
     END_LOCAL_FIELD_NUMBER: _ClassVar[int]
     DAYS_OF_WEEK_FIELD_NUMBER: _ClassVar[int]
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
+    SECOND_OCCURRENCE_FIELD_NUMBER: _ClassVar[int]
     start_local: str
     end_local: str
     days_of_week: _containers.RepeatedScalarFieldContainer[int]
     categories: _containers.RepeatedScalarFieldContainer[str]
     tags: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, start_local: _Optional[str] = ..., end_local: _Optional[str] = ..., days_of_week: _Optional[_Iterable[int]] = ..., categories: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ...) -> None: ...
+    second_occurrence: bool
+    def __init__(self, start_local: _Optional[str] = ..., end_local: _Optional[str] = ..., days_of_week: _Optional[_Iterable[int]] = ..., categories: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., second_occurrence: _Optional[bool] = ...) -> None: ...
+
+class TimeSlot(_message.Message):
+    __slots__ = ("start_local", "days_of_week", "show", "item_id", "category", "tag", "length", "second_occurrence")
+    START_LOCAL_FIELD_NUMBER: _ClassVar[int]
+    DAYS_OF_WEEK_FIELD_NUMBER: _ClassVar[int]
+    SHOW_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    SECOND_OCCURRENCE_FIELD_NUMBER: _ClassVar[int]
+    start_local: str
+    days_of_week: _containers.RepeatedScalarFieldContainer[int]
+    show: str
+    item_id: str
+    category: str
+    tag: str
+    length: _duration_pb2.Duration
+    second_occurrence: bool
+    def __init__(self, start_local: _Optional[str] = ..., days_of_week: _Optional[_Iterable[int]] = ..., show: _Optional[str] = ..., item_id: _Optional[str] = ..., category: _Optional[str] = ..., tag: _Optional[str] = ..., length: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., second_occurrence: _Optional[bool] = ...) -> None: ...
 
 class ScheduleRules(_message.Message):
-    __slots__ = ("item_cooldown", "artist_separation", "category_separation", "show_separation", "when_blocked", "dayparts", "gap_filler_asset_id", "group_rules", "max_relaxations")
+    __slots__ = ("item_cooldown", "artist_separation", "category_separation", "show_separation", "when_blocked", "dayparts", "gap_filler_asset_id", "group_rules", "max_relaxations", "time_slots")
     ITEM_COOLDOWN_FIELD_NUMBER: _ClassVar[int]
     ARTIST_SEPARATION_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_SEPARATION_FIELD_NUMBER: _ClassVar[int]
@@ -331,6 +353,7 @@ class ScheduleRules(_message.Message):
     GAP_FILLER_ASSET_ID_FIELD_NUMBER: _ClassVar[int]
     GROUP_RULES_FIELD_NUMBER: _ClassVar[int]
     MAX_RELAXATIONS_FIELD_NUMBER: _ClassVar[int]
+    TIME_SLOTS_FIELD_NUMBER: _ClassVar[int]
     item_cooldown: _duration_pb2.Duration
     artist_separation: _duration_pb2.Duration
     category_separation: _duration_pb2.Duration
@@ -340,7 +363,8 @@ class ScheduleRules(_message.Message):
     gap_filler_asset_id: str
     group_rules: _containers.RepeatedCompositeFieldContainer[GroupRule]
     max_relaxations: int
-    def __init__(self, item_cooldown: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., artist_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., category_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., show_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., when_blocked: _Optional[_Union[BlockedPolicy, str]] = ..., dayparts: _Optional[_Iterable[_Union[Daypart, _Mapping]]] = ..., gap_filler_asset_id: _Optional[str] = ..., group_rules: _Optional[_Iterable[_Union[GroupRule, _Mapping]]] = ..., max_relaxations: _Optional[int] = ...) -> None: ...
+    time_slots: _containers.RepeatedCompositeFieldContainer[TimeSlot]
+    def __init__(self, item_cooldown: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., artist_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., category_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., show_separation: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., when_blocked: _Optional[_Union[BlockedPolicy, str]] = ..., dayparts: _Optional[_Iterable[_Union[Daypart, _Mapping]]] = ..., gap_filler_asset_id: _Optional[str] = ..., group_rules: _Optional[_Iterable[_Union[GroupRule, _Mapping]]] = ..., max_relaxations: _Optional[int] = ..., time_slots: _Optional[_Iterable[_Union[TimeSlot, _Mapping]]] = ...) -> None: ...
 
 class GroupRule(_message.Message):
     __slots__ = ("key", "value", "separation")
@@ -379,7 +403,7 @@ class ItemPlays(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., count: _Optional[int] = ..., min_spacing: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., max_spacing: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ScheduleReport(_message.Message):
-    __slots__ = ("fill_ratio", "unfilled", "repeats", "relaxations", "plays", "filler_events", "notes")
+    __slots__ = ("fill_ratio", "unfilled", "repeats", "relaxations", "plays", "filler_events", "notes", "findings")
     FILL_RATIO_FIELD_NUMBER: _ClassVar[int]
     UNFILLED_FIELD_NUMBER: _ClassVar[int]
     REPEATS_FIELD_NUMBER: _ClassVar[int]
@@ -387,6 +411,7 @@ class ScheduleReport(_message.Message):
     PLAYS_FIELD_NUMBER: _ClassVar[int]
     FILLER_EVENTS_FIELD_NUMBER: _ClassVar[int]
     NOTES_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
     fill_ratio: float
     unfilled: _containers.RepeatedCompositeFieldContainer[TimeWindow]
     repeats: int
@@ -394,7 +419,8 @@ class ScheduleReport(_message.Message):
     plays: _containers.RepeatedCompositeFieldContainer[ItemPlays]
     filler_events: int
     notes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, fill_ratio: _Optional[float] = ..., unfilled: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., repeats: _Optional[int] = ..., relaxations: _Optional[_Iterable[_Union[Relaxation, _Mapping]]] = ..., plays: _Optional[_Iterable[_Union[ItemPlays, _Mapping]]] = ..., filler_events: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ...) -> None: ...
+    findings: _containers.RepeatedCompositeFieldContainer[Finding]
+    def __init__(self, fill_ratio: _Optional[float] = ..., unfilled: _Optional[_Iterable[_Union[TimeWindow, _Mapping]]] = ..., repeats: _Optional[int] = ..., relaxations: _Optional[_Iterable[_Union[Relaxation, _Mapping]]] = ..., plays: _Optional[_Iterable[_Union[ItemPlays, _Mapping]]] = ..., filler_events: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ...) -> None: ...
 
 class ChannelChange(_message.Message):
     __slots__ = ("channel_id", "revision", "commit_time", "added", "updated", "removed_event_ids", "channel_deleted")

@@ -518,9 +518,9 @@ def test_daypart_follows_local_time_across_the_spring_change() -> None:
     # Across the skipped hour: 00:30 GMT to 03:00 BST is 1 h 30 min.
     night = _spans([Daypart("00:30", "03:00")], _utc("2025-03-30", 0), _utc("2025-03-30", 12))
     assert night == [(_utc("2025-03-30", 0, 30), _utc("2025-03-30", 2), 0)]
-    # A start inside the skipped hour lands just after the change.
+    # A start inside the skipped hour takes effect at the change, 01:00Z (issue 13).
     skipped = _spans([Daypart("01:30", "04:00")], _utc("2025-03-30", 0), _utc("2025-03-30", 12))
-    assert skipped == [(_utc("2025-03-30", 1, 30), _utc("2025-03-30", 3), 0)]
+    assert skipped == [(_utc("2025-03-30", 1), _utc("2025-03-30", 3), 0)]
 
 
 def test_daypart_follows_local_time_across_the_autumn_change() -> None:

@@ -60,6 +60,7 @@ same code runs in a pool worker and in unit tests. The engine's rules:
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import heapq
 import random
@@ -68,7 +69,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.generate_checks import check_request, daypart_admits
+from scheduleflow.server.core.generate_checks import check_request, daypart_admits, slot_admits
 from scheduleflow.server.core.generate_dayparts import Dayparts
 from scheduleflow.server.core.generate_items import (
     INF,
@@ -93,8 +94,9 @@ from scheduleflow.server.core.playlist import (
     Playlist,
     ScheduleReport,
     ScheduleRules,
+    SlotContent,
 )
-from scheduleflow.server.core.playout_state import PlayoutState, context_key
+from scheduleflow.server.core.playout_state import PlayoutState, context_key, slot_key
 
 __all__ = ["DEFAULT_MAX_RELAXATIONS", "MAX_EVENTS", "GenerateRequest", "GenerateResult", "generate"]
 
@@ -227,18 +229,32 @@ class Engine:
             self.rng.shuffle(perm)
             for pos, k in enumerate(perm):
                 self.items[k].rank = pos
-        self.dayparts = Dayparts(rules.dayparts, zone, self.window)
+        # Contexts by index: the time slots, then the dayparts (generate_dayparts rule 4).
+        self.dayparts = Dayparts(rules.dayparts, zone, self.window, rules.time_slots)
+        self.slots = rules.time_slots
         self.allowed: list[frozenset[int] | None] = [
+            frozenset(k for k, it in enumerate(self.src) if slot_admits(slot, it)) for slot in rules.time_slots
+        ]
+        self.allowed += [
             frozenset(k for k, it in enumerate(self.src) if daypart_admits(dp, it))
             if dp.categories or dp.tags
             else None
             for dp in rules.dayparts
         ]
+        #: Items that show and item slots air: no other context draws them.
+        self.reserved = frozenset(
+            k
+            for slot, allowed in zip(rules.time_slots, self.allowed, strict=False)
+            if slot.content in (SlotContent.SHOW, SlotContent.ITEM) and allowed is not None
+            for k in allowed
+        )
         self.ctxs: dict[int | None, Ctx] = {}
         self.group_members, self.group_of, self.group_keys = episode_groups(self.src)
         self.group_cursors = [0] * len(self.group_members)
         self.by_id = {it.id: k for k, it in enumerate(self.src)}
-        self.context_keys = [context_key(dp) for dp in rules.dayparts]
+        self.context_keys = [slot_key(slot) for slot in rules.time_slots] + [context_key(dp) for dp in rules.dayparts]
+        #: The order each context uses (a show or item slot has its own), for the playout state.
+        self.ctx_kind: dict[int | None, PlaybackOrder | None] = {}
         self.state_in = req.state or PlayoutState()
         #: Show -> item id of the episode placed last in this window.
         self.last_episode: dict[str, str] = {}
@@ -266,22 +282,43 @@ class Engine:
         ctx = self.ctxs.get(key)
         if ctx is None:
             allowed = self.allowed[key] if key is not None else None
+            slot = self.slots[key] if key is not None and key < len(self.slots) else None
+            if slot is None and self.reserved:
+                # What show and item slots air, airs in them only.
+                everything = frozenset(range(len(self.items))) if allowed is None else allowed
+                allowed = everything - self.reserved
             members = [k for k in range(len(self.items)) if allowed is None or k in allowed]
             order: Order
-            match self.req.playlist.order:
-                case PlaybackOrder.SHUFFLE:
-                    order = Shuffle(members, self.rng)
-                case PlaybackOrder.WEIGHTED_RANDOM:
-                    order = WeightedRandom(members, [it.weight for it in self.src], self.rng)
-                case PlaybackOrder.SHUFFLE_GROUPS:
+            kind: PlaybackOrder | None = self.req.playlist.order
+            if slot is not None and slot.content in (SlotContent.SHOW, SlotContent.ITEM):
+                # The show's next episode (cursors shared with every context),
+                # or the one item: their place is the episode, not a deck.
+                kind = None
+                if slot.content is SlotContent.SHOW:
                     order = ShuffleGroups(self.group_members, self.group_of, self.group_cursors, allowed, self.rng)
-                case _:
+                else:
                     order = Sequential(members)
+            else:
+                order = self._order(members, allowed)
+            self.ctx_kind[key] = kind
             self._resume_order(order, key)
             heap = [(NEVER, self.items[k].rank, k) for k in members]
             heapq.heapify(heap)
             ctx = self.ctxs[key] = Ctx(order, heap)
         return ctx
+
+    def _order(self, members: list[int], allowed: frozenset[int] | None) -> Order:
+        order: Order
+        match self.req.playlist.order:
+            case PlaybackOrder.SHUFFLE:
+                order = Shuffle(members, self.rng)
+            case PlaybackOrder.WEIGHTED_RANDOM:
+                order = WeightedRandom(members, [it.weight for it in self.src], self.rng)
+            case PlaybackOrder.SHUFFLE_GROUPS:
+                order = ShuffleGroups(self.group_members, self.group_of, self.group_cursors, allowed, self.rng)
+            case _:
+                order = Sequential(members)
+        return order
 
     # -- playout state -------------------------------------------------------
 
@@ -302,7 +339,7 @@ class Engine:
     def _resume_order(self, order: Order, key: int | None) -> None:
         state = self.state_in
         ckey = "" if key is None else self.context_keys[key]
-        match self.order_kind:
+        match self.ctx_kind.get(key):
             case PlaybackOrder.SEQUENTIAL:
                 saved: tuple[str, ...] = (state.cursors[ckey],) if ckey in state.cursors else ()
                 order.resume([self.by_id[i] for i in saved if i in self.by_id])
@@ -321,7 +358,7 @@ class Engine:
         for key, ctx in self.ctxs.items():
             ckey = "" if key is None else self.context_keys[key]
             units = ctx.order.remaining()
-            match self.order_kind:
+            match self.ctx_kind.get(key):
                 case PlaybackOrder.SEQUENTIAL:
                     cursors[ckey] = self.src[units[0]].id
                 case PlaybackOrder.SHUFFLE:
@@ -359,16 +396,16 @@ class Engine:
                 self.tally.fixed_overlaps += 1
             fixed_end = max(fixed_end, ev.end_us)
             if ev.start_us > cursor:
-                self._fill_gap(cursor, ev.start_us)
+                self._fill_to_slots(cursor, ev.start_us)
             # Appended in time order, so the events need no sort at the end.
             self.events.append(ev)
             self._register_fixed(ev, idx, keys, in_window=True)
             cursor = max(cursor, ev.end_us)
         if cursor < w.end_us:
-            self._fill_gap(cursor, w.end_us)
+            self._fill_to_slots(cursor, w.end_us)
         if self.progress is not None:
             self.progress(1.0)
-        report = self.tally.report(self.window, self.items, self.req.rules)
+        report = self.tally.report(self.window, self.items, self.req.rules, self.dayparts.findings)
         return GenerateResult(tuple(self.events), report, self._state_out())
 
     def _register_fixed(self, ev: Event, idx: int, keys: tuple[tuple[str, str], ...], *, in_window: bool) -> None:
@@ -380,6 +417,17 @@ class Engine:
             if idx >= 0:
                 self.tally.play(idx, ev.start_us)
             self.last_item = idx if self.hold_back else -1
+
+    def _fill_to_slots(self, a: int, b: int) -> None:
+        """Fill [a, b) in pieces that end where time slots start and end, so
+        that each slot starts on its instant when the material allows."""
+        bounds = self.dayparts.slot_bounds
+        p = bisect.bisect_right(bounds, a)
+        while p < len(bounds) and bounds[p] < b:
+            self._fill_gap(a, bounds[p])
+            a = bounds[p]
+            p += 1
+        self._fill_gap(a, b)
 
     def _fill_gap(self, a: int, b: int) -> None:
         t = a

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from scheduleflow.server.core.errors import InvalidInput, Violation
 from scheduleflow.server.core.generate_dayparts import parse_local_time
 from scheduleflow.server.core.model import MAX_DURATION_US, MAX_INSTANT_US, MIN_INSTANT_US, Event, Location, Window
-from scheduleflow.server.core.playlist import Daypart, PlaylistItem, ScheduleRules
+from scheduleflow.server.core.playlist import Daypart, PlaylistItem, ScheduleRules, SlotContent, TimeSlot
 
 # Dayparts read local dates one day either side of the window; keep clear of
 # the ends of ``datetime`` (years 1 and 9999).
@@ -130,6 +130,10 @@ def _check_rules(rules: ScheduleRules, items: Sequence[PlaylistItem], window: Wi
         out.bad("window", "dayparts need a window between years 0002 and 9998")
     for k, dp in enumerate(rules.dayparts):
         _check_daypart(dp, f"rules.dayparts[{k}]", items, out)
+    if rules.time_slots and (window.start_us < _DAYPART_MIN_US or window.end_us > _DAYPART_MAX_US):
+        out.bad("window", "time slots need a window between years 0002 and 9998")
+    for k, slot in enumerate(rules.time_slots):
+        _check_slot(slot, f"rules.time_slots[{k}]", items, out)
 
 
 def _check_daypart(dp: Daypart, here: str, items: Sequence[PlaylistItem], out: _Collector) -> None:
@@ -140,6 +144,32 @@ def _check_daypart(dp: Daypart, here: str, items: Sequence[PlaylistItem], out: _
         out.bad(f"{here}.days_of_week", "days are ISO numbers, 1 (Monday) to 7 (Sunday)")
     if (dp.categories or dp.tags) and not any(daypart_admits(dp, it) for it in items):
         out.bad(here, "no playlist item has one of the daypart's categories or tags")
+
+
+def _check_slot(slot: TimeSlot, here: str, items: Sequence[PlaylistItem], out: _Collector) -> None:
+    if parse_local_time(slot.start_local) is None:
+        out.bad(f"{here}.start_local", f"expected a local time as HH:MM (00:00 to 24:00), got {slot.start_local!r}")
+    if any(not 1 <= d <= 7 for d in slot.days_of_week):
+        out.bad(f"{here}.days_of_week", "days are ISO numbers, 1 (Monday) to 7 (Sunday)")
+    if slot.length_us < 0:
+        out.bad(f"{here}.length", "must not be negative (0: until the next slot)")
+    if not slot.value:
+        out.bad(here, f"name the {slot.content.value} the slot airs")
+    elif not any(slot_admits(slot, it) for it in items):
+        out.bad(here, f"no playlist item matches the slot's {slot.content.value} {slot.value!r}")
+
+
+def slot_admits(slot: TimeSlot, item: PlaylistItem) -> bool:
+    """Whether ``item`` may start in ``slot``."""
+    match slot.content:
+        case SlotContent.SHOW:
+            return item.show == slot.value
+        case SlotContent.ITEM:
+            return item.id == slot.value
+        case SlotContent.CATEGORY:
+            return item.category == slot.value
+        case _:
+            return slot.value in item.tags
 
 
 def daypart_admits(dp: Daypart, item: PlaylistItem) -> bool:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from scheduleflow.server.core.generate_items import SEC, Item
-from scheduleflow.server.core.model import Window
+from scheduleflow.server.core.model import Finding, Window
 from scheduleflow.server.core.playlist import ItemPlays, Relaxation, ScheduleReport, ScheduleRules
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -79,7 +79,9 @@ class Tally:
         if len(self.relaxations) < self.max_relaxations:
             self.relaxations.append(Relaxation(rule, event_id, item_id, shortfall, message()))
 
-    def report(self, window: Window, items: Sequence[Item], rules: ScheduleRules) -> ScheduleReport:
+    def report(
+        self, window: Window, items: Sequence[Item], rules: ScheduleRules, findings: Sequence[Finding] = ()
+    ) -> ScheduleReport:
         span = window.end_us - window.start_us
         unfilled_us = sum(b - a for a, b in self.unfilled)
         plays = tuple(
@@ -93,6 +95,7 @@ class Tally:
             plays=plays,
             filler_events=self.filler_events,
             notes=tuple(self._notes(span, unfilled_us, items, rules)),
+            findings=tuple(findings),
         )
 
     def _notes(self, span: int, unfilled_us: int, items: Sequence[Item], rules: ScheduleRules) -> list[str]:

@@ -20,7 +20,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from scheduleflow.server.core.model import EventKind, Window
+from scheduleflow.server.core.model import EventKind, Finding, Window
 
 
 class PlaybackOrder(enum.StrEnum):
@@ -106,6 +106,43 @@ class Daypart:
     days_of_week: tuple[int, ...] = ()
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: A boundary in an hour the clocks repeat takes its second occurrence
+    #: (the first by default); see ``generate_dayparts``.
+    second_occurrence: bool = False
+
+
+class SlotContent(enum.StrEnum):
+    """What a time slot airs."""
+
+    #: The show's next episode (episode order, continued across windows).
+    SHOW = "show"
+    #: One playlist item, by id.
+    ITEM = "item"
+    #: Draws from the items of a category, in the playlist's order.
+    CATEGORY = "category"
+    #: Draws from the items carrying a tag, in the playlist's order.
+    TAG = "tag"
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSlot:
+    """A slot of the weekly grid: at ``start_local`` on ``days_of_week`` (local
+    time in the channel's zone) air ``content``/``value`` for ``length_us``, or
+    until the next slot when 0. Fixed events win over slots; slots win over
+    dayparts; the time between slots is filled from the playlist under the rules.
+    """
+
+    #: "HH:MM", local wall-clock time.
+    start_local: str
+    content: SlotContent
+    #: The show name, item id, category or tag.
+    value: str
+    #: ISO days of week (1 = Monday ... 7 = Sunday); empty = every day.
+    days_of_week: tuple[int, ...] = ()
+    #: How long the slot holds; 0: until the next slot starts.
+    length_us: int = 0
+    #: A start in an hour the clocks repeat takes its second occurrence.
+    second_occurrence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +177,8 @@ class ScheduleRules:
     #: length and this asset id (empty: leave the time unfilled and report it).
     gap_filler_asset_id: str = ""
     group_rules: tuple[GroupRule, ...] = ()
+    #: The weekly grid of time slots, in the channel's local time.
+    time_slots: tuple[TimeSlot, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,3 +224,6 @@ class ScheduleReport:
     plays: tuple[ItemPlays, ...]
     filler_events: int
     notes: tuple[str, ...]
+    #: INFO findings: local times of dayparts and slots that the clocks skip
+    #: or repeat, and the instant each was given.
+    findings: tuple[Finding, ...] = ()

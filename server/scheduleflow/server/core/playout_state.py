@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.playlist import Daypart
+from scheduleflow.server.core.playlist import Daypart, TimeSlot
 
-__all__ = ["PlayoutState", "context_key"]
+__all__ = ["PlayoutState", "context_key", "slot_key"]
 
 #: Bumped when the JSON layout changes; older states are read, newer refused.
 _VERSION = 1
@@ -98,3 +98,9 @@ def context_key(daypart: Daypart | None) -> str:
         f"daypart {daypart.start_local}-{daypart.end_local} days={days} "
         f"categories={','.join(daypart.categories)} tags={','.join(daypart.tags)}"
     )
+
+
+def slot_key(slot: TimeSlot) -> str:
+    """The state's key of a time slot's context (rule 3)."""
+    days = ",".join(str(d) for d in slot.days_of_week)
+    return f"slot {slot.start_local} days={days} {slot.content.value}={slot.value}"

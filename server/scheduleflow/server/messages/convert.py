@@ -39,6 +39,8 @@ from scheduleflow.server.core.playlist import (
     PlaylistItem,
     ScheduleReport,
     ScheduleRules,
+    SlotContent,
+    TimeSlot,
 )
 from scheduleflow.server.core.playout_state import PlayoutState
 from scheduleflow.server.core.reconcile import ReconcileReport, Thresholds
@@ -488,9 +490,11 @@ def schedule_rules_from_pb(r: pb.ScheduleRules, field: str = "rules") -> Schedul
                 days_of_week=tuple(d.days_of_week),
                 categories=tuple(d.categories),
                 tags=tuple(d.tags),
+                second_occurrence=d.second_occurrence,
             )
             for d in r.dayparts
         ),
+        time_slots=tuple(_time_slot_from_pb(slot, f"{field}.time_slots[{i}]") for i, slot in enumerate(r.time_slots)),
         gap_filler_asset_id=r.gap_filler_asset_id,
         group_rules=tuple(
             GroupRule(
@@ -500,6 +504,28 @@ def schedule_rules_from_pb(r: pb.ScheduleRules, field: str = "rules") -> Schedul
             )
             for i, g in enumerate(r.group_rules)
         ),
+    )
+
+
+_SLOT_CONTENT = {
+    "show": SlotContent.SHOW,
+    "item_id": SlotContent.ITEM,
+    "category": SlotContent.CATEGORY,
+    "tag": SlotContent.TAG,
+}
+
+
+def _time_slot_from_pb(slot: pb.TimeSlot, field: str) -> TimeSlot:
+    which = slot.WhichOneof("content")
+    if which is None:
+        raise InvalidInput.at("say what the slot airs: show, item_id, category or tag", field=field)
+    return TimeSlot(
+        start_local=slot.start_local,
+        content=_SLOT_CONTENT[which],
+        value=getattr(slot, which),
+        days_of_week=tuple(slot.days_of_week),
+        length_us=span_from_pb(slot.length, f"{field}.length") if slot.HasField("length") else 0,
+        second_occurrence=slot.second_occurrence,
     )
 
 
@@ -529,6 +555,7 @@ def schedule_report_to_pb(r: ScheduleReport) -> pb.ScheduleReport:
         ],
         filler_events=r.filler_events,
         notes=list(r.notes),
+        findings=[finding_to_pb(f) for f in r.findings],
     )
 
 
