@@ -90,10 +90,131 @@ class Channel:
     revision: int = 0
     event_count: int = 0
     update_time_us: int = 0
+    details: ChannelDetails | None = None
+
+
+# ---------------------------------------------------------------- EPG details
+#
+# What a programme guide (XMLTV, xmltv.dtd) says about a programme or a
+# channel beyond the timeline. What a user queries is typed (titles by
+# language, credits with roles, categories, keywords, episode numbers by
+# system, icons, images, ratings); everything else is kept verbatim as XML
+# fragments with their position among the element's children, so that a
+# guide comes back out as it came in. All parts are tuples of NamedTuples:
+# hashable (equal parts are shared across events, ``core.sharing``),
+# cheap to make and to pickle. Absent text is "" (an attribute left out).
+
+
+class LangText(NamedTuple):
+    """A text in a language (``lang`` "" when the document names none)."""
+
+    value: str
+    lang: str = ""
+
+
+class Link(NamedTuple):
+    """A URL, with the system it belongs to (XMLTV ``<url system>``)."""
+
+    value: str
+    system: str = ""
+
+
+class Icon(NamedTuple):
+    """A picture by URL (XMLTV ``<icon src width height>``); sizes as written."""
+
+    src: str
+    width: str = ""
+    height: str = ""
+
+
+class Image(NamedTuple):
+    """A picture by URL with its kind (XMLTV ``<image type size orient system>``)."""
+
+    value: str
+    type: str = ""
+    size: str = ""
+    orient: str = ""
+    system: str = ""
+
+
+class Credit(NamedTuple):
+    """One person in the credits: ``role`` is the credit (director, actor,
+    writer, ...), ``character`` the part an actor plays, ``guest`` "yes",
+    "no" or "" (not said)."""
+
+    role: str
+    name: str
+    character: str = ""
+    guest: str = ""
+    images: tuple[Image, ...] = ()
+    urls: tuple[Link, ...] = ()
+
+
+class EpisodeNum(NamedTuple):
+    """An episode number in a numbering ``system`` ("" when the document
+    names none, which XMLTV reads as "onscreen")."""
+
+    value: str
+    system: str = ""
+
+
+class Rating(NamedTuple):
+    """A rating (or star rating) in a ``system``, with its icons."""
+
+    value: str
+    system: str = ""
+    icons: tuple[Icon, ...] = ()
+
+
+class Fragment(NamedTuple):
+    """Content kept verbatim: one child element as XML text, and its index
+    among the children of the element it was read from."""
+
+    position: int
+    xml: str
+
+
+class ProgrammeDetails(NamedTuple):
+    """The guide data of one event (see above). ``attributes`` are the
+    programme's XML attributes other than start, stop and channel
+    (clumpidx, pdc-start, vps-start, showview, videoplus, x-*), in document
+    order. ``start_offset``/``stop_offset`` are the UTC offsets, in seconds,
+    the times were written with, so an export can write them the same way."""
+
+    titles: tuple[LangText, ...] = ()
+    sub_titles: tuple[LangText, ...] = ()
+    descriptions: tuple[LangText, ...] = ()
+    credits: tuple[Credit, ...] = ()
+    categories: tuple[LangText, ...] = ()
+    keywords: tuple[LangText, ...] = ()
+    icons: tuple[Icon, ...] = ()
+    episode_nums: tuple[EpisodeNum, ...] = ()
+    ratings: tuple[Rating, ...] = ()
+    star_ratings: tuple[Rating, ...] = ()
+    images: tuple[Image, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+    verbatim: tuple[Fragment, ...] = ()
+    start_offset: int | None = None
+    stop_offset: int | None = None
+
+
+class ChannelDetails(NamedTuple):
+    """The guide data of a channel: every display name, icons, URLs, other
+    attributes than ``id`` and any other child kept verbatim."""
+
+    display_names: tuple[LangText, ...] = ()
+    icons: tuple[Icon, ...] = ()
+    urls: tuple[Link, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+    verbatim: tuple[Fragment, ...] = ()
 
 
 class Event(NamedTuple):
-    """One entry on a channel's timeline, start normalised to UTC."""
+    """One entry on a channel's timeline, start normalised to UTC.
+
+    ``details`` holds what a programme guide says beyond the timeline (None
+    when nothing does); ``title`` stays the first title, stripped, and
+    ``metadata`` a flat summary, for callers that read only those."""
 
     id: str
     start_us: int
@@ -103,6 +224,7 @@ class Event(NamedTuple):
     kind: EventKind = EventKind.PROGRAM
     fixed_start: bool = False
     metadata: Mapping[str, str] = {}
+    details: ProgrammeDetails | None = None
 
     @property
     def end_us(self) -> int:
@@ -235,6 +357,7 @@ class ChannelInfo:
     id: str = ""
     display_name: str = ""
     time_zone: str = ""
+    details: ChannelDetails | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from collections.abc import Hashable
 from typing import Any, TypeVar
 
 _V = TypeVar("_V")
+_H = TypeVar("_H", bound=Hashable)
 
 
 class _Memo:
@@ -48,12 +49,13 @@ class TextPool:
     every text in it.
     """
 
-    __slots__ = ("_ints", "_metadata", "_texts")
+    __slots__ = ("_ints", "_metadata", "_texts", "_values")
 
     def __init__(self) -> None:
         self._texts = _Memo()
         self._ints = _Memo()
         self._metadata = _Memo()
+        self._values = _Memo()
 
     def share(self, text: str) -> str:
         return self._texts.first(text, text) if self._texts.active else text
@@ -68,3 +70,9 @@ class TextPool:
         if not metadata or not self._metadata.active:
             return metadata
         return self._metadata.first(tuple(metadata.items()), metadata)
+
+    def share_value(self, value: _H) -> _H:
+        """One object for equal hashable values: the parts of guide details
+        (a category list, a rating with its icons, a verbatim ``<video>``)
+        repeat across the programmes of a guide."""
+        return self._values.first(value, value) if self._values.active else value

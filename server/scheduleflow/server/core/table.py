@@ -14,11 +14,12 @@ asks for the column rather than an event at a time.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Container, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Generic, TypeVar
 
-from scheduleflow.server.core.model import Event, EventKind, TupleLike
+from scheduleflow.server.core.model import Event, EventKind, ProgrammeDetails, TupleLike
 
 _T = TypeVar("_T")
 
@@ -99,7 +100,17 @@ _KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 class EventTable(TupleLike[Event]):
     """Events as columns (see the module); appended to by a parser, then read."""
 
-    __slots__ = ("_assets", "_durations", "_fixed", "_ids", "_kinds", "_metadata", "_starts", "_titles")
+    __slots__ = (
+        "_assets",
+        "_details",
+        "_durations",
+        "_fixed",
+        "_ids",
+        "_kinds",
+        "_metadata",
+        "_starts",
+        "_titles",
+    )
 
     def __init__(self, events: Iterable[Event] = ()) -> None:
         self._ids = _Packed()
@@ -110,6 +121,10 @@ class EventTable(TupleLike[Event]):
         self._kinds = bytearray()
         self._fixed = bytearray()
         self._metadata: _Palette[Mapping[str, str]] = _Palette()
+        # Guide details: None until the first event that has some, so a
+        # document without any (native formats, generated schedules) pays
+        # nothing; then one slot an event (the parts are shared objects).
+        self._details: list[ProgrammeDetails | None] | None = None
         for event in events:
             self.append(event)
 
@@ -125,6 +140,11 @@ class EventTable(TupleLike[Event]):
         # Shared dicts (formats.TextPool shares equal ones) are one entry by
         # identity; equal dicts given apart stay apart, which costs only memory.
         self._metadata.append(metadata, id(metadata))
+        details = event.details
+        if details is not None and self._details is None:
+            self._details = [None] * (len(self._starts) - 1)
+        if self._details is not None:
+            self._details.append(details)
 
     def set_start(self, index: int, start_us: int) -> None:
         """Move event ``index`` (a parser that reads starts after the fact)."""
@@ -160,6 +180,7 @@ class EventTable(TupleLike[Event]):
             _KINDS[self._kinds[index]],
             bool(self._fixed[index]),
             self._metadata[index],
+            None if self._details is None else self._details[index],
         )
 
     def __iter__(self) -> Iterator[Event]:
@@ -173,6 +194,7 @@ class EventTable(TupleLike[Event]):
             map(_KINDS.__getitem__, self._kinds),
             map(bool, self._fixed),
             iter(self._metadata),
+            iter(self._details) if self._details is not None else itertools.repeat(None),
         )
 
 

@@ -34,6 +34,7 @@ from scheduleflow.server.core.model import (
     Finding,
     FindingCode,
     Location,
+    ProgrammeDetails,
     Severity,
     Window,
 )
@@ -79,6 +80,7 @@ class InputEvent(NamedTuple):
     fixed_start: bool = False
     metadata: Mapping[str, str] = {}
     location: Location | None = None
+    details: ProgrammeDetails | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,17 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 folded[parsed.spelling].append(raw.id)
             start = parsed.us
         append_event(
-            Event(raw.id, start, raw.duration_us, raw.asset_id, raw.title, raw.kind, raw.fixed_start, raw.metadata)
+            Event(
+                raw.id,
+                start,
+                raw.duration_us,
+                raw.asset_id,
+                raw.title,
+                raw.kind,
+                raw.fixed_start,
+                raw.metadata,
+                raw.details,
+            )
         )
         append_location(raw.location if raw.location is not None else i)
     for spelling, ids in folded.items():
