@@ -10,12 +10,23 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from scheduleflow.server.core.model import (
+    CREDIT_ROLES,
     MAX_DURATION_US,
     MAX_INSTANT_US,
     MIN_INSTANT_US,
+    ChannelDetails,
     ChannelInfo,
+    Credit,
+    EpisodeNum,
     Event,
     EventKind,
+    Fragment,
+    Icon,
+    Image,
+    LangText,
+    Link,
+    ProgrammeDetails,
+    Rating,
 )
 
 _FORBIDDEN = [chr(c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)] + ["\ufffe", "\uffff"]
@@ -30,6 +41,91 @@ zones = st.sampled_from(["UTC", "Europe/London", "America/New_York", "Asia/Kolka
 starts_us = st.integers(min_value=MIN_INSTANT_US + MAX_DURATION_US, max_value=MAX_INSTANT_US - MAX_DURATION_US)
 durations_us = st.integers(min_value=-MAX_DURATION_US, max_value=MAX_DURATION_US)
 
+# ---- guide details (model.ProgrammeDetails / ChannelDetails)
+
+langs = st.sampled_from(["", "en", "fr", "de", "fr_FR", "cy"])
+lang_texts = st.builds(LangText, value=text, lang=langs)
+icons = st.builds(Icon, src=non_empty, width=st.sampled_from(["", "10"]), height=st.sampled_from(["", "20"]))
+images = st.builds(
+    Image,
+    value=non_empty,
+    type=st.sampled_from(["", "poster", "backdrop", "still", "person", "character"]),
+    size=st.sampled_from(["", "1", "2", "3"]),
+    orient=st.sampled_from(["", "P", "L"]),
+    system=st.sampled_from(["", "tmdb"]),
+)
+links = st.builds(Link, value=non_empty, system=st.sampled_from(["", "imdb"]))
+
+
+@st.composite
+def credits(draw: st.DrawFn) -> Credit:
+    role = draw(st.sampled_from(CREDIT_ROLES))
+    # xmltv.dtd gives role and guest to actors only.
+    actor = role == "actor"
+    return Credit(
+        role=role,
+        name=draw(non_empty),
+        character=draw(text) if actor else "",
+        guest=draw(st.sampled_from(["", "yes", "no"])) if actor else "",
+        images=tuple(draw(st.lists(images, max_size=2))),
+        urls=tuple(draw(st.lists(links, max_size=2))),
+    )
+
+
+episode_nums = st.builds(EpisodeNum, value=non_empty, system=st.sampled_from(["", "xmltv_ns", "onscreen", "dd_progid"]))
+ratings = st.builds(
+    Rating, value=non_empty, system=st.sampled_from(["", "MPAA", "BBFC"]), icons=st.lists(icons, max_size=2).map(tuple)
+)
+#: Children xmltv.dtd has that are kept verbatim, with their index in a
+#: programme whose typed children come first (any index is valid for the
+#: native formats; the XMLTV strategies place them properly).
+VERBATIM = (
+    "<date>1955</date>",
+    '<length units="minutes">30</length>',
+    '<country lang="en">USA</country>',
+    "<video><present>yes</present><aspect>16:9</aspect></video>",
+    "<audio><stereo>stereo</stereo></audio>",
+    '<previously-shown start="20240101"/>',
+    "<new/>",
+    '<review type="text" source="Guardian">Fine &amp; dandy</review>',
+)
+fragments = st.builds(Fragment, position=st.integers(0, 40), xml=st.sampled_from(VERBATIM))
+_ATTRIBUTES = [("clumpidx", "0/1"), ("pdc-start", "20251122093000 +0100"), ("showview", "12345"), ("videoplus", "9")]
+attributes = st.lists(st.sampled_from(_ATTRIBUTES), max_size=3, unique_by=lambda pair: pair[0]).map(tuple)
+offsets = st.one_of(st.none(), st.sampled_from([0, 3600, -18000, 19800, 37800]))
+
+
+def _tuples(strategy: st.SearchStrategy[object], size: int = 3) -> st.SearchStrategy[tuple[object, ...]]:
+    return st.lists(strategy, max_size=size).map(tuple)
+
+
+programme_details = st.builds(
+    ProgrammeDetails,
+    titles=_tuples(lang_texts),
+    sub_titles=_tuples(lang_texts),
+    descriptions=_tuples(lang_texts),
+    credits=_tuples(credits()),
+    categories=_tuples(lang_texts),
+    keywords=_tuples(lang_texts),
+    icons=_tuples(icons),
+    episode_nums=_tuples(episode_nums),
+    ratings=_tuples(ratings),
+    star_ratings=_tuples(ratings),
+    images=_tuples(images),
+    attributes=attributes,
+    verbatim=_tuples(fragments),
+    start_offset=offsets,
+    stop_offset=offsets,
+)
+channel_details = st.builds(
+    ChannelDetails,
+    display_names=_tuples(lang_texts),
+    icons=_tuples(icons),
+    urls=_tuples(links),
+    attributes=st.just(()),
+    verbatim=_tuples(st.builds(Fragment, position=st.integers(0, 9), xml=st.just("<x-logo>a</x-logo>"))),
+)
+
 events = st.builds(
     Event,
     id=non_empty,
@@ -40,10 +136,15 @@ events = st.builds(
     kind=st.sampled_from(EventKind),
     fixed_start=st.booleans(),
     metadata=st.dictionaries(non_empty, text, max_size=4),
+    details=st.one_of(st.none(), programme_details),
 )
 
 channels = st.builds(
-    ChannelInfo, id=st.one_of(st.just(""), non_empty), display_name=text, time_zone=st.one_of(st.just(""), zones)
+    ChannelInfo,
+    id=st.one_of(st.just(""), non_empty),
+    display_name=text,
+    time_zone=st.one_of(st.just(""), zones),
+    details=st.one_of(st.none(), channel_details),
 )
 
 
@@ -105,4 +206,5 @@ xmltv_events = st.builds(
     kind=st.just(EventKind.PROGRAM),
     fixed_start=st.just(False),
     metadata=xmltv_metadata,
+    details=st.none(),
 )

@@ -137,6 +137,21 @@ class Image(NamedTuple):
     system: str = ""
 
 
+#: The people of XMLTV's <credits>, in xmltv.dtd's order: the roles a Credit may have.
+CREDIT_ROLES = (
+    "director",
+    "actor",
+    "writer",
+    "adapter",
+    "producer",
+    "composer",
+    "editor",
+    "presenter",
+    "commentator",
+    "guest",
+)
+
+
 class Credit(NamedTuple):
     """One person in the credits: ``role`` is the credit (director, actor,
     writer, ...), ``character`` the part an actor plays, ``guest`` "yes",

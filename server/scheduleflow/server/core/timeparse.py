@@ -335,3 +335,12 @@ def format_xmltv(us: int, tz: ZoneInfo | None = None) -> str:
     dt = to_datetime(us, tz)
     off = dt.utcoffset() or timedelta(0)
     return f"{dt.year:04d}" + dt.strftime("%m%d%H%M%S") + " " + _fmt_off(off).replace(":", "")
+
+
+def format_xmltv_offset(us: int, offset_s: int) -> str:
+    """XMLTV 'YYYYMMDDhhmmss +zzzz' at a fixed UTC offset (seconds; whole
+    minutes are written). OverflowError outside years 1-9999."""
+    dt = to_datetime(us) + timedelta(seconds=offset_s)
+    sign = "-" if offset_s < 0 else "+"
+    minutes = abs(offset_s) // 60
+    return f"{dt.year:04d}" + dt.strftime("%m%d%H%M%S") + f" {sign}{minutes // 60:02d}{minutes % 60:02d}"

@@ -137,11 +137,14 @@ def render_document(
     *,
     revision: int = 0,
     pretty: bool = False,
+    utc_times: bool = False,
 ) -> bytes:
     """Write ``events`` of ``channel`` as a document; ``InvalidInput`` if the
     format cannot carry them (an XMLTV channel id without a dot, text with
-    characters XML cannot hold). XMLTV has no place for ``revision``."""
-    return b"".join(render_document_parts(fmt, channel, events, revision=revision, pretty=pretty))
+    characters XML cannot hold). XMLTV has no place for ``revision``;
+    ``utc_times`` writes XMLTV times in UTC rather than the offsets the guide
+    gave or the channel's zone has."""
+    return b"".join(render_document_parts(fmt, channel, events, revision=revision, pretty=pretty, utc_times=utc_times))
 
 
 def render_document_parts(
@@ -151,6 +154,7 @@ def render_document_parts(
     *,
     revision: int = 0,
     pretty: bool = False,
+    utc_times: bool = False,
 ) -> list[bytes]:
     """``render_document`` as parts that join to the document, so that a
     caller wrapping it (a response message) copies a 64 MB document once."""
@@ -161,4 +165,4 @@ def render_document_parts(
         return native_json.render_parts(channel, events, revision=revision, pretty=pretty)
     if fmt is Format.BXF:
         return bxf.render_parts(channel, events, revision=revision, pretty=pretty)
-    return xmltv.render_parts(channel, events, pretty=pretty)
+    return xmltv.render_parts(channel, events, pretty=pretty, utc_times=utc_times)

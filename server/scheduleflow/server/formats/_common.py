@@ -178,19 +178,35 @@ def check_exportable(channel: ChannelInfo, events: Sequence[Event]) -> None:
 
     Imports refuse such text, but events can also arrive through the API; an
     export must fail loudly rather than write a document nobody can read."""
-    for what, value in (("id", channel.id), ("display name", channel.display_name), ("time zone", channel.time_zone)):
+    channel_texts = [("id", channel.id), ("display name", channel.display_name), ("time zone", channel.time_zone)]
+    if channel.details is not None:
+        channel_texts += [("details", text) for text in detail_texts(channel.details)]
+    for what, value in channel_texts:
         bad = illegal_char(value)
         if bad:
             raise InvalidInput.at(f"the channel's {what} holds {bad}, {_CANNOT_CARRY}", field=f"channel.{what}")
     for index, event in enumerate(events):
         texts = [("id", event.id), ("asset_id", event.asset_id), ("title", event.title)]
         texts += [(f"metadata[{key!r}]", key + value) for key, value in event.metadata.items()]
+        if event.details is not None:
+            texts += [("details", text) for text in detail_texts(event.details)]
         for what, value in texts:
             bad = illegal_char(value)
             if bad:
                 raise InvalidInput.at(
                     f"event {event.id!r}: {what} holds {bad}, {_CANNOT_CARRY}", field=f"events[{index}].{what}"
                 )
+
+
+def detail_texts(value: object) -> Iterator[str]:
+    """Every text in guide details (or one of their parts)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, tuple):
+            stack.extend(item)
 
 
 _CANNOT_CARRY = "which schedule documents cannot carry (XML 1.0 has no way to write it)"

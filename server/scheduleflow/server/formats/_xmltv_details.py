@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from lxml import etree
 
 from scheduleflow.server.core.model import (
+    CREDIT_ROLES,
     ChannelDetails,
     Credit,
     EpisodeNum,
@@ -38,7 +39,7 @@ from scheduleflow.server.core.model import (
     Rating,
 )
 from scheduleflow.server.core.sharing import TextPool
-from scheduleflow.server.formats._common import escape_attr, escape_text
+from scheduleflow.server.formats._common import detail_texts, escape_attr, escape_text, illegal_char
 from scheduleflow.server.formats.limits import Limits
 
 #: Children of <programme>, in xmltv.dtd's order (its content model).
@@ -68,19 +69,6 @@ PROGRAMME_ORDER = (
     "star-rating",
     "review",
     "image",
-)
-#: People in <credits>, in the DTD's order.
-CREDIT_ROLES = (
-    "director",
-    "actor",
-    "writer",
-    "adapter",
-    "producer",
-    "composer",
-    "editor",
-    "presenter",
-    "commentator",
-    "guest",
 )
 _ROLE_RANK = {role: rank for rank, role in enumerate(CREDIT_ROLES)}
 #: Programme attributes the timeline itself holds; the others are kept.
@@ -185,7 +173,7 @@ def _rating(el: etree._Element) -> Rating | None:
     if value.tag != "value" or not _plain(value, _NO_ATTRS) or not _blank(value.tail):
         return None
     icons: list[Icon] = []
-    for child in el[1:]:
+    for child in list(el)[1:]:
         icon = _icon(child)
         if icon is None or not _blank(child.tail):
             return None
@@ -222,10 +210,8 @@ class ProgrammeDetailsReader:
         images: list[Image] = []
         kept: list[Fragment] = []
         for position, child in enumerate(el):
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            if consumed(child):
+            tag: object = child.tag
+            if not isinstance(tag, str) or consumed(child):
                 continue
             field = _LANG_FIELDS.get(tag)
             if field is not None and _plain(child, _LANG_ONLY):
@@ -287,7 +273,7 @@ def read_channel_details(el: etree._Element, texts: TextPool) -> ChannelDetails:
     urls: list[Link] = []
     kept: list[Fragment] = []
     for position, child in enumerate(el):
-        tag = child.tag
+        tag: object = child.tag
         if not isinstance(tag, str):
             continue
         if tag == "display-name" and _plain(child, _LANG_ONLY):
@@ -455,3 +441,35 @@ def fragment_problem(xml: str, limits: Limits) -> str | None:
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be an XML attribute name, or None."""
     return None if _NAME.fullmatch(name) else f"{name[:80]!r} is not an XML attribute name"
+
+
+def details_problem(details: ProgrammeDetails | ChannelDetails, limits: Limits) -> tuple[str, str] | None:
+    """What in details that did not come from an XMLTV document cannot be
+    kept or written back, as (JSON pointer below the details, message), or None."""
+    for field, value in zip(details._fields, details, strict=True):
+        if not isinstance(value, tuple):
+            continue
+        for index, part in enumerate(value):
+            where = f"/{field}/{index}"
+            if field == "attributes":
+                name = str(part[0])
+                problem = name_problem(name)
+                if problem is None and name in (
+                    TIMELINE_ATTRIBUTES if isinstance(details, ProgrammeDetails) else {"id"}
+                ):
+                    problem = f"{name!r} is not kept in details: it is the event's own field"
+                if problem is None and any(other[0] == name for other in value[:index]):
+                    problem = f"attribute {name!r} appears twice"
+                if problem is not None:
+                    return where + "/name", problem
+            if isinstance(part, Fragment):
+                problem = fragment_problem(part.xml, limits)
+                if problem is not None:
+                    return where + "/xml", f"verbatim XML {problem}"
+            for text in detail_texts(part):
+                if len(text) > limits.max_text:
+                    return where, f"text is {len(text)} characters long; at most {limits.max_text} are allowed"
+                bad = illegal_char(text)
+                if bad is not None:
+                    return where, f"text holds {bad}, which XML cannot carry"
+    return None

@@ -37,8 +37,18 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from scheduleflow.server.core.details_json import DetailsShapeError, channel_from_json, programme_from_json
+from scheduleflow.server.core.details_json import to_json as details_to_json
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.model import ChannelInfo, Event, EventKind, Location, ScheduleDocument
+from scheduleflow.server.core.model import (
+    ChannelDetails,
+    ChannelInfo,
+    Event,
+    EventKind,
+    Location,
+    ProgrammeDetails,
+    ScheduleDocument,
+)
 from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import (
     TimestampError,
@@ -61,13 +71,14 @@ from scheduleflow.server.formats._common import (
     read_duration,
     read_instant,
 )
+from scheduleflow.server.formats._xmltv_details import details_problem
 from scheduleflow.server.formats.limits import Limits
 
 SCHEMA_NAME = "scheduleflow-v1.schema.json"
 
 _ROOT_KEYS = ("scheduleflow", "revision", "channel", "events")
-_CHANNEL_KEYS = ("id", "display_name", "time_zone")
-_EVENT_KEYS = ("id", "start", "duration", "asset_id", "title", "kind", "fixed_start", "metadata")
+_CHANNEL_KEYS = ("id", "display_name", "time_zone", "details")
+_EVENT_KEYS = ("id", "start", "duration", "asset_id", "title", "kind", "fixed_start", "metadata", "details")
 _EVENT_KEY_SET = frozenset(_EVENT_KEYS)
 _MAX_INT64 = 2**63 - 1
 # The C string scanner the decoder itself uses (typeshed does not declare it).
@@ -440,13 +451,23 @@ class _Reader:
             )
         if isinstance(value, _Duplicated):
             raise self.at(pos, f"{pointer}/{pointer_token(value.key)}", f"field {value.key!r} appears twice")
+        details: ChannelDetails | None = None
         for key, item in value.items():
             if key not in _CHANNEL_KEYS:
                 raise self.at(
                     pos,
                     f"{pointer}/{pointer_token(key)}",
-                    f"unknown field {key[:80]!r}: a channel has id, display_name, time_zone",
+                    f"unknown field {key[:80]!r}: a channel has id, display_name, time_zone, details",
                 )
+            if key == "details":
+                try:
+                    details = channel_from_json(item)
+                except DetailsShapeError as exc:
+                    raise self.at(pos, f"{pointer}/details{exc.pointer}", exc.message) from None
+                found = details_problem(details, self.limits)
+                if found is not None:
+                    raise self.at(pos, f"{pointer}/details{found[0]}", found[1])
+                continue
             if type(item) is not str:
                 raise self.at(pos, f"{pointer}/{key}", f"'{key}' must be a string, not {_json_type(item)}")
             problem = check_text(item, key, self.limits) or _illegal(item, key)
@@ -462,7 +483,12 @@ class _Reader:
             self.zone = zone(time_zone)
         self.zone_final = True
         self.channels = (
-            ChannelInfo(id=value.get("id", ""), display_name=value.get("display_name", ""), time_zone=time_zone),
+            ChannelInfo(
+                id=value.get("id", ""),
+                display_name=value.get("display_name", ""),
+                time_zone=time_zone,
+                details=details,
+            ),
         )
 
     def events(self, pos: int) -> int:
@@ -576,6 +602,16 @@ class _Reader:
                 problem = _illegal(value, f"'{key}'")
                 if problem:
                     raise fail(problem, "/" + key)
+        details: ProgrammeDetails | None = None
+        if "details" in obj:
+            try:
+                details = programme_from_json(obj["details"])
+            except DetailsShapeError as exc:
+                raise fail(exc.message, "/details" + exc.pointer) from None
+            problem_at = details_problem(details, limits)
+            if problem_at is not None:
+                raise fail(problem_at[1], "/details" + problem_at[0])
+            details = self.texts.share_value(details)
         where = Location(line=line, column=column, field=pointer)
         try:
             parsed = read_instant(start, self.zone if self.zone_final else None)
@@ -606,6 +642,7 @@ class _Reader:
                 metadata=self.texts.share_metadata({share(k): share(v) for k, v in metadata.items()})
                 if metadata
                 else {},
+                details=details,
             ),
             where,
         )
@@ -664,17 +701,21 @@ def _event_object(event: Event) -> dict[str, Any]:
         obj["fixed_start"] = True
     if event.metadata:
         obj["metadata"] = {key: event.metadata[key] for key in sorted(event.metadata)}
+    if event.details is not None:
+        obj["details"] = details_to_json(event.details)
     return obj
 
 
-def _channel_object(channel: ChannelInfo) -> dict[str, str]:
-    obj = {}
+def _channel_object(channel: ChannelInfo) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
     if channel.id:
         obj["id"] = channel.id
     if channel.display_name:
         obj["display_name"] = channel.display_name
     if channel.time_zone:
         obj["time_zone"] = channel.time_zone
+    if channel.details is not None:
+        obj["details"] = details_to_json(channel.details)
     return obj
 
 

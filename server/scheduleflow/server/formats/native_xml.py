@@ -31,14 +31,23 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from lxml import etree
 
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.model import ChannelInfo, Event, EventKind, Location, ScheduleDocument
+from scheduleflow.server.core.model import (
+    ChannelDetails,
+    ChannelInfo,
+    Event,
+    EventKind,
+    Location,
+    ProgrammeDetails,
+    ScheduleDocument,
+)
 from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.core.timeparse import TimestampError, format_duration, format_rfc3339, zone
+from scheduleflow.server.formats import _details_xml
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     DURATION_HINT,
@@ -55,6 +64,7 @@ from scheduleflow.server.formats._common import (
     read_instant,
 )
 from scheduleflow.server.formats._xml_reader import ElementReader
+from scheduleflow.server.formats._xmltv_details import details_problem
 from scheduleflow.server.formats.limits import Limits
 
 NAMESPACE = "https://scheduleflow.dev/schema/v1"
@@ -66,6 +76,8 @@ _CHANNEL = _NS + "channel"
 _EVENT = _NS + "event"
 _TITLE = _NS + "title"
 _DISPLAY_NAME = _NS + "display-name"
+_DETAILS = _NS + "details"
+_D = TypeVar("_D", ProgrammeDetails, ChannelDetails)
 _TAGS = ("{*}schedule", "{*}channel", "{*}event")
 # Namespaces in XSD messages ("{https://...}event"), not the "{'a', 'b'}" sets
 # that enumeration errors list.
@@ -201,9 +213,12 @@ class _Reader(ElementReader):
         channel_id = el.get("id", "")
         time_zone = el.get("time-zone", "")
         display_name = ""
+        channel_details: ChannelDetails | None = None
         for child in el:
             if child.tag == _DISPLAY_NAME:
                 display_name = child.text or ""
+            elif child.tag == _DETAILS:
+                channel_details = self.details(child, ChannelDetails, line, "channel")
         for what, value in (("channel id", channel_id), ("display-name", display_name), ("time-zone", time_zone)):
             problem = check_text(value, what, self.limits) or _illegal(value, what)
             if problem:
@@ -213,7 +228,18 @@ class _Reader(ElementReader):
             check_zone(time_zone, line=column[0], column=column[1])
             self.zone_name = time_zone
             self.zone = zone(time_zone)
-        self.channels = (ChannelInfo(id=channel_id, display_name=display_name, time_zone=time_zone),)
+        self.channels = (
+            ChannelInfo(id=channel_id, display_name=display_name, time_zone=time_zone, details=channel_details),
+        )
+
+    def details(self, el: etree._Element, cls: type[_D], line: int, parent: str) -> _D:
+        """The guide details in ``el`` (already valid against the XSD), with their text checked."""
+        details = cast(_D, self.texts.share_value(_details_xml.read(el, cls)))
+        problem_at = details_problem(details, self.limits)
+        if problem_at is not None:
+            where, message = problem_at
+            raise self.fail(f"<{parent}> details{where}: {message}", safety.line_of(el) or line, "details")
+        return details
 
     def event(self, el: etree._Element) -> None:
         self.events_seen = True
@@ -226,9 +252,12 @@ class _Reader(ElementReader):
         title = ""
         metadata: dict[str, str] = {}
         share = self.texts.share
+        details: ProgrammeDetails | None = None
         for child in el:
             if child.tag == _TITLE:
                 title = share(child.text or "")
+            elif child.tag == _DETAILS:
+                details = self.details(child, ProgrammeDetails, line, "event")
             else:
                 metadata[share(cast(str, child.get("key")))] = share(child.text or "")
         asset = share(cast(str, attrib.get("asset", "")))
@@ -279,6 +308,7 @@ class _Reader(ElementReader):
                 kind=kind,
                 fixed_start=fixed,
                 metadata=self.texts.share_metadata(metadata),
+                details=details,
             ),
             where,
         )
@@ -299,15 +329,19 @@ def render_parts(channel: ChannelInfo, events: Sequence[Event], *, revision: int
     append = out.write
     append('<?xml version="1.0" encoding="UTF-8"?>\n')
     append(f'<schedule xmlns="{NAMESPACE}" version="1" revision="{int(revision)}">\n')
-    if channel.id or channel.display_name or channel.time_zone:
+    if channel.id or channel.display_name or channel.time_zone or channel.details is not None:
         attrs = ""
         if channel.id:
             attrs += f' id="{escape_attr(channel.id)}"'
         if channel.time_zone:
             attrs += f' time-zone="{escape_attr(channel.time_zone)}"'
+        inner = ""
         if channel.display_name:
-            name = escape_text(channel.display_name)
-            append(f"{ind1}<channel{attrs}>{nl}{ind2}<display-name>{name}</display-name>{nl}{ind1}</channel>\n")
+            inner += f"{ind2}<display-name>{escape_text(channel.display_name)}</display-name>{nl}"
+        if channel.details is not None:
+            inner += f"{ind2}{_details_xml.render(channel.details)}{nl}"
+        if inner:
+            append(f"{ind1}<channel{attrs}>{nl}{inner}{ind1}</channel>\n")
         else:
             append(f"{ind1}<channel{attrs}/>\n")
     for event in events:
@@ -319,7 +353,7 @@ def render_parts(channel: ChannelInfo, events: Sequence[Event], *, revision: int
             head += ' fixed-start="true"'
         if event.asset_id:
             head += f' asset="{escape_attr(event.asset_id)}"'
-        if not event.title and not event.metadata:
+        if not event.title and not event.metadata and event.details is None:
             append(head + "/>\n")
             continue
         body = [head, ">", nl]
@@ -327,6 +361,8 @@ def render_parts(channel: ChannelInfo, events: Sequence[Event], *, revision: int
             body += [ind2, "<title>", escape_text(event.title), "</title>", nl]
         for key in sorted(event.metadata):
             body += [ind2, '<meta key="', escape_attr(key), '">', escape_text(event.metadata[key]), "</meta>", nl]
+        if event.details is not None:
+            body += [ind2, _details_xml.render(event.details), nl]
         body += [ind1, "</event>\n"]
         append("".join(body))
     append("</schedule>\n")

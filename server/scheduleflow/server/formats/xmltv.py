@@ -62,16 +62,25 @@ from scheduleflow.server.core.conflicts import CLUMP_KEY
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     MAX_DURATION_US,
+    ChannelDetails,
     ChannelInfo,
     Event,
     Finding,
     FindingCode,
+    Fragment,
     Location,
+    ProgrammeDetails,
     ScheduleDocument,
     Severity,
 )
 from scheduleflow.server.core.sharing import TextPool
-from scheduleflow.server.core.timeparse import TimestampError, format_xmltv, to_datetime, zone
+from scheduleflow.server.core.timeparse import (
+    TimestampError,
+    format_xmltv,
+    format_xmltv_offset,
+    to_datetime,
+    zone,
+)
 from scheduleflow.server.formats import _xml_safety as safety
 from scheduleflow.server.formats._common import (
     Collector,
@@ -83,6 +92,14 @@ from scheduleflow.server.formats._common import (
     read_instant,
 )
 from scheduleflow.server.formats._xml_reader import ElementReader
+from scheduleflow.server.formats._xmltv_details import (
+    ProgrammeDetailsReader,
+    channel_attributes,
+    channel_children,
+    programme_attributes,
+    programme_children,
+    read_channel_details,
+)
 from scheduleflow.server.formats.limits import Limits
 
 #: tv_validate_file's test for a channel id (XMLTV::ValidateFile).
@@ -164,6 +181,7 @@ class _Row:
     line: int
     #: The clumpidx attribute as written ("0/2"); "" outside a clump.
     clumpidx: str = ""
+    details: ProgrammeDetails | None = None
     # Filled in once the channel is chosen and the times are read.
     event_id: str = ""
     start_us: int = 0
@@ -264,6 +282,9 @@ class _Reader(ElementReader):
         self.texts = TextPool()
         #: Findings given a column so far (``where``).
         self.located = 0
+        self.details_reader = ProgrammeDetailsReader(self.texts)
+        #: Channel ids -> what their <channel> said beyond the display name.
+        self.channel_details: dict[str, ChannelDetails] = {}
 
     def where(self, line: int, tag: str, attribute: str = "") -> Location:
         """Where a finding points: with its column for the first few, the line
@@ -398,6 +419,16 @@ class _Reader(ElementReader):
         if problem:
             raise self.fail(problem, line, "channel")
         self.channels[channel_id] = display_name
+        details = read_channel_details(el, self.texts)
+        self.check_details(details.verbatim, line, "channel")
+        self.channel_details[channel_id] = details
+
+    def check_details(self, kept: Sequence[Fragment], line: int, tag: str) -> None:
+        """Verbatim children are held to the text limit like any other text."""
+        for fragment in kept:
+            problem = check_text(fragment.xml, f"<{tag}> child {fragment.position + 1}", self.limits)
+            if problem:
+                raise self.fail(problem, line, tag)
 
     def programme(self, el: etree._Element) -> None:
         line = safety.line_of(el)
@@ -476,6 +507,8 @@ class _Reader(ElementReader):
             else:
                 # Not mapped (rule 6), but held to the same limits.
                 self.check_tree(child, 3)
+        details = self.details_reader.read(el, consumed=_timeline_episode)
+        self.check_details(details.verbatim, line, "programme")
         share = self.texts.share
         metadata = self.texts.share_metadata({share(key): share(_JOIN.join(texts)) for key, texts in values.items()})
         limits = self.limits
@@ -490,7 +523,7 @@ class _Reader(ElementReader):
             if problem:
                 raise self.fail(problem, line, "programme")
         self.rows.setdefault(channel, []).append(
-            _Row(explicit_id, start, stop, clump, share(title), share(asset), metadata, line, clumpidx or "")
+            _Row(explicit_id, start, stop, clump, share(title), share(asset), metadata, line, clumpidx or "", details)
         )
 
     def selected(self) -> list[str]:
@@ -637,10 +670,15 @@ class _Reader(ElementReader):
                     asset_id=row.asset,
                     title=row.title,
                     metadata=metadata,
+                    details=row.details,
                 ),
                 Location(line=row.line),
             )
-        info = ChannelInfo(id=channel_id, display_name=self.channels.get(document_id, ""))
+        info = ChannelInfo(
+            id=channel_id,
+            display_name=self.channels.get(document_id, ""),
+            details=self.channel_details.get(document_id),
+        )
         return collector.document((info,))
 
 
@@ -650,6 +688,11 @@ _FLAG_KEYS = dict(_FLAGS)
 _EPISODE_KEYS = {"xmltv_ns": "episode", EPISODE_SYSTEM: "episode", "onscreen": "episode_onscreen"}
 _MAYBE_EMPTY_KEYS = dict(_MAYBE_EMPTY)
 _VALUED_KEYS = dict(_VALUED)
+
+
+def _timeline_episode(child: etree._Element) -> bool:
+    """Our own id and asset episode numbers (rule 5): read into the event, not kept as details."""
+    return child.tag == "episode-num" and child.get("system") in (ID_SYSTEM, ASSET_SYSTEM)
 
 
 def _derived_id(channel: str, start_us: int, clump: int) -> str:
@@ -716,8 +759,10 @@ def _programme_children(event: Event) -> list[str]:
     return out
 
 
-def render_parts(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool) -> list[bytes]:
-    """An XMLTV document for ``events`` of ``channel`` (rules 2, 3, 5, 6)., in parts that join to it."""
+def render_parts(
+    channel: ChannelInfo, events: Sequence[Event], *, pretty: bool, utc_times: bool = False
+) -> list[bytes]:
+    """An XMLTV document for ``events`` of ``channel`` (rules 2, 3, 5, 6, 8), in parts that join to it."""
     if CHANNEL_ID.fullmatch(channel.id) is None:
         raise InvalidInput.at(
             f"channel id {channel.id!r} cannot be written as XMLTV, whose ids look like DNS names "
@@ -725,7 +770,7 @@ def render_parts(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool)
             field="channel_id",
         )
     try:
-        tz = zone(channel.time_zone or "UTC")
+        tz = zone("UTC" if utc_times else channel.time_zone or "UTC")
     except TimestampError as exc:
         raise InvalidInput.at(exc.message, field="time_zone") from None
     ind1, ind2, nl = ("  ", "    ", "\n") if pretty else ("", "", "")
@@ -734,27 +779,59 @@ def render_parts(channel: ChannelInfo, events: Sequence[Event], *, pretty: bool)
     append = out.write
     append('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n')
     append('<tv generator-info-name="ScheduleFlow">\n')
+    channel_inner = "".join(
+        f"{ind2}{child}{nl}" for child in channel_children(channel.details, channel.display_name or channel.id)
+    )
     append(
-        f'{ind1}<channel id="{channel_attr}">{nl}{ind2}<display-name>'
-        f"{escape_text(channel.display_name or channel.id)}</display-name>{nl}{ind1}</channel>\n"
+        f'{ind1}<channel id="{channel_attr}"{channel_attributes(channel.details)}>{nl}{channel_inner}{ind1}</channel>\n'
     )
     for event in events:
+        details = event.details
         try:
-            start = format_xmltv(event.start_us, tz)
-            stop = format_xmltv(event.start_us + event.duration_us, tz)
+            if details is not None and details.start_offset is not None and not utc_times:
+                # Rule 8: the offsets the guide was written with, when known.
+                start = format_xmltv_offset(event.start_us, details.start_offset)
+                stop_offset = details.start_offset if details.stop_offset is None else details.stop_offset
+                stop = format_xmltv_offset(event.start_us + event.duration_us, stop_offset)
+            else:
+                start = format_xmltv(event.start_us, tz)
+                stop = format_xmltv(event.start_us + event.duration_us, tz)
         except OverflowError:
             # The local time in the channel's zone falls outside years 1-9999.
             raise InvalidInput.at(
                 f"event {event.id!r} cannot be written as XMLTV: in {tz.key} its times fall outside years 0001-9999",
                 field="events",
             ) from None
-        children = _programme_children(event)
+        if details is None:
+            children = _programme_children(event)
+            attributes = ""
+        else:
+            children = programme_children(details, event.title, _timeline_children(channel.id, event, details))
+            attributes = programme_attributes(details)
         inner = "".join(f"{ind2}{child}{nl}" for child in children)
         append(
-            f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}">{nl}{inner}{ind1}</programme>\n'
+            f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}"{attributes}>{nl}'
+            f"{inner}{ind1}</programme>\n"
         )
     append("</tv>\n")
     return out.parts()
+
+
+def _timeline_children(channel_id: str, event: Event, details: ProgrammeDetails) -> list[str]:
+    """Our asset and id episode numbers for an event with details: the id only
+    when import would not derive the same one (rule 5), so a guide without
+    ids comes back without them."""
+    out = []
+    if event.asset_id:
+        out.append(f'<episode-num system="{ASSET_SYSTEM}">{escape_text(event.asset_id)}</episode-num>')
+    clump = 0
+    for name, value in details.attributes:
+        m = re.fullmatch(r"\s*(\d+)\s*/\s*\d+\s*", value) if name == "clumpidx" else None
+        if m is not None:
+            clump = int(m.group(1))
+    if event.id != _derived_id(channel_id, event.start_us, clump):
+        out.append(f'<episode-num system="{ID_SYSTEM}">{escape_text(event.id)}</episode-num>')
+    return out
 
 
 def _for_the_validator(text: str) -> str:

@@ -235,6 +235,7 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
                     kind,
                     e.fixed_start,
                     dict(metadata) if metadata else _NO_METADATA,
+                    None,
                 ),
             )
         )
