@@ -127,23 +127,25 @@ GROUP_KEY_CATEGORY: GroupKey
 GROUP_KEY_SHOW: GroupKey
 
 class Channel(_message.Message):
-    __slots__ = ("id", "display_name", "time_zone", "revision", "event_count", "update_time")
+    __slots__ = ("id", "display_name", "time_zone", "revision", "event_count", "update_time", "details")
     ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     EVENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     id: str
     display_name: str
     time_zone: str
     revision: int
     event_count: int
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., time_zone: _Optional[str] = ..., revision: _Optional[int] = ..., event_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    details: GuideChannelDetails
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., time_zone: _Optional[str] = ..., revision: _Optional[int] = ..., event_count: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., details: _Optional[_Union[GuideChannelDetails, _Mapping]] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("id", "start_time", "start_text", "duration", "asset_id", "title", "kind", "fixed_start", "metadata")
+    __slots__ = ("id", "start_time", "start_text", "duration", "asset_id", "title", "kind", "fixed_start", "metadata", "details")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -160,6 +162,7 @@ class Event(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     FIXED_START_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_FIELD_NUMBER: _ClassVar[int]
     id: str
     start_time: _timestamp_pb2.Timestamp
     start_text: str
@@ -169,7 +172,146 @@ class Event(_message.Message):
     kind: EventKind
     fixed_start: bool
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_text: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., asset_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[EventKind, str]] = ..., fixed_start: _Optional[bool] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    details: GuideProgrammeDetails
+    def __init__(self, id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_text: _Optional[str] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., asset_id: _Optional[str] = ..., title: _Optional[str] = ..., kind: _Optional[_Union[EventKind, str]] = ..., fixed_start: _Optional[bool] = ..., metadata: _Optional[_Mapping[str, str]] = ..., details: _Optional[_Union[GuideProgrammeDetails, _Mapping]] = ...) -> None: ...
+
+class GuideText(_message.Message):
+    __slots__ = ("value", "lang")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LANG_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    lang: str
+    def __init__(self, value: _Optional[str] = ..., lang: _Optional[str] = ...) -> None: ...
+
+class GuideLink(_message.Message):
+    __slots__ = ("value", "system")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    system: str
+    def __init__(self, value: _Optional[str] = ..., system: _Optional[str] = ...) -> None: ...
+
+class GuideIcon(_message.Message):
+    __slots__ = ("src", "width", "height")
+    SRC_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    src: str
+    width: str
+    height: str
+    def __init__(self, src: _Optional[str] = ..., width: _Optional[str] = ..., height: _Optional[str] = ...) -> None: ...
+
+class GuideImage(_message.Message):
+    __slots__ = ("value", "type", "size", "orient", "system")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    ORIENT_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    type: str
+    size: str
+    orient: str
+    system: str
+    def __init__(self, value: _Optional[str] = ..., type: _Optional[str] = ..., size: _Optional[str] = ..., orient: _Optional[str] = ..., system: _Optional[str] = ...) -> None: ...
+
+class GuideCredit(_message.Message):
+    __slots__ = ("role", "name", "character", "guest", "images", "urls")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHARACTER_FIELD_NUMBER: _ClassVar[int]
+    GUEST_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    URLS_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    name: str
+    character: str
+    guest: str
+    images: _containers.RepeatedCompositeFieldContainer[GuideImage]
+    urls: _containers.RepeatedCompositeFieldContainer[GuideLink]
+    def __init__(self, role: _Optional[str] = ..., name: _Optional[str] = ..., character: _Optional[str] = ..., guest: _Optional[str] = ..., images: _Optional[_Iterable[_Union[GuideImage, _Mapping]]] = ..., urls: _Optional[_Iterable[_Union[GuideLink, _Mapping]]] = ...) -> None: ...
+
+class GuideEpisodeNumber(_message.Message):
+    __slots__ = ("value", "system")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    system: str
+    def __init__(self, value: _Optional[str] = ..., system: _Optional[str] = ...) -> None: ...
+
+class GuideRating(_message.Message):
+    __slots__ = ("value", "system", "icons")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    ICONS_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    system: str
+    icons: _containers.RepeatedCompositeFieldContainer[GuideIcon]
+    def __init__(self, value: _Optional[str] = ..., system: _Optional[str] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ...) -> None: ...
+
+class GuideAttribute(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class GuideFragment(_message.Message):
+    __slots__ = ("position", "xml")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    XML_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    xml: str
+    def __init__(self, position: _Optional[int] = ..., xml: _Optional[str] = ...) -> None: ...
+
+class GuideProgrammeDetails(_message.Message):
+    __slots__ = ("titles", "sub_titles", "descriptions", "credits", "categories", "keywords", "icons", "episode_nums", "ratings", "star_ratings", "images", "attributes", "verbatim", "start_offset", "stop_offset")
+    TITLES_FIELD_NUMBER: _ClassVar[int]
+    SUB_TITLES_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTIONS_FIELD_NUMBER: _ClassVar[int]
+    CREDITS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    ICONS_FIELD_NUMBER: _ClassVar[int]
+    EPISODE_NUMS_FIELD_NUMBER: _ClassVar[int]
+    RATINGS_FIELD_NUMBER: _ClassVar[int]
+    STAR_RATINGS_FIELD_NUMBER: _ClassVar[int]
+    IMAGES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    VERBATIM_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    STOP_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    titles: _containers.RepeatedCompositeFieldContainer[GuideText]
+    sub_titles: _containers.RepeatedCompositeFieldContainer[GuideText]
+    descriptions: _containers.RepeatedCompositeFieldContainer[GuideText]
+    credits: _containers.RepeatedCompositeFieldContainer[GuideCredit]
+    categories: _containers.RepeatedCompositeFieldContainer[GuideText]
+    keywords: _containers.RepeatedCompositeFieldContainer[GuideText]
+    icons: _containers.RepeatedCompositeFieldContainer[GuideIcon]
+    episode_nums: _containers.RepeatedCompositeFieldContainer[GuideEpisodeNumber]
+    ratings: _containers.RepeatedCompositeFieldContainer[GuideRating]
+    star_ratings: _containers.RepeatedCompositeFieldContainer[GuideRating]
+    images: _containers.RepeatedCompositeFieldContainer[GuideImage]
+    attributes: _containers.RepeatedCompositeFieldContainer[GuideAttribute]
+    verbatim: _containers.RepeatedCompositeFieldContainer[GuideFragment]
+    start_offset: int
+    stop_offset: int
+    def __init__(self, titles: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., sub_titles: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., descriptions: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., credits: _Optional[_Iterable[_Union[GuideCredit, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., keywords: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ..., episode_nums: _Optional[_Iterable[_Union[GuideEpisodeNumber, _Mapping]]] = ..., ratings: _Optional[_Iterable[_Union[GuideRating, _Mapping]]] = ..., star_ratings: _Optional[_Iterable[_Union[GuideRating, _Mapping]]] = ..., images: _Optional[_Iterable[_Union[GuideImage, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ..., start_offset: _Optional[int] = ..., stop_offset: _Optional[int] = ...) -> None: ...
+
+class GuideChannelDetails(_message.Message):
+    __slots__ = ("display_names", "icons", "urls", "attributes", "verbatim")
+    DISPLAY_NAMES_FIELD_NUMBER: _ClassVar[int]
+    ICONS_FIELD_NUMBER: _ClassVar[int]
+    URLS_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    VERBATIM_FIELD_NUMBER: _ClassVar[int]
+    display_names: _containers.RepeatedCompositeFieldContainer[GuideText]
+    icons: _containers.RepeatedCompositeFieldContainer[GuideIcon]
+    urls: _containers.RepeatedCompositeFieldContainer[GuideLink]
+    attributes: _containers.RepeatedCompositeFieldContainer[GuideAttribute]
+    verbatim: _containers.RepeatedCompositeFieldContainer[GuideFragment]
+    def __init__(self, display_names: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ..., urls: _Optional[_Iterable[_Union[GuideLink, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ...) -> None: ...
 
 class TimeWindow(_message.Message):
     __slots__ = ("start_time", "end_time")

@@ -212,16 +212,18 @@ class ImportChannelResult(_message.Message):
     def __init__(self, channel_id: _Optional[str] = ..., document_channel_id: _Optional[str] = ..., revision: _Optional[int] = ..., added: _Optional[int] = ..., updated: _Optional[int] = ..., removed: _Optional[int] = ..., unchanged: _Optional[int] = ..., findings: _Optional[_Iterable[_Union[_schedule_pb2.Finding, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., replayed: _Optional[bool] = ..., committed: _Optional[bool] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ..., dry_run_revision: _Optional[int] = ...) -> None: ...
 
 class ExportRequest(_message.Message):
-    __slots__ = ("channel_id", "format", "window", "pretty")
+    __slots__ = ("channel_id", "format", "window", "pretty", "utc_times")
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
     WINDOW_FIELD_NUMBER: _ClassVar[int]
     PRETTY_FIELD_NUMBER: _ClassVar[int]
+    UTC_TIMES_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     format: _schedule_pb2.DocumentFormat
     window: _schedule_pb2.TimeWindow
     pretty: bool
-    def __init__(self, channel_id: _Optional[str] = ..., format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., pretty: _Optional[bool] = ...) -> None: ...
+    utc_times: bool
+    def __init__(self, channel_id: _Optional[str] = ..., format: _Optional[_Union[_schedule_pb2.DocumentFormat, str]] = ..., window: _Optional[_Union[_schedule_pb2.TimeWindow, _Mapping]] = ..., pretty: _Optional[bool] = ..., utc_times: _Optional[bool] = ...) -> None: ...
 
 class ExportResponse(_message.Message):
     __slots__ = ("format", "content", "revision", "event_count", "content_type")

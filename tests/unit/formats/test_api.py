@@ -21,6 +21,7 @@ def test_public_names_are_pinned() -> None:
         "Limits",
         "SCHEMA_FILES",
         "XML_NAMESPACE",
+        "check_details",
         "detect_format",
         "parse_document",
         "parse_guide",

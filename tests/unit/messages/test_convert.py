@@ -14,11 +14,17 @@ from scheduleflow.server.core.model import (
     MAX_DURATION_US,
     MAX_INSTANT_US,
     MIN_INSTANT_US,
+    Channel,
+    ChannelDetails,
+    Credit,
     Event,
     EventKind,
     Finding,
     FindingCode,
+    Fragment,
+    LangText,
     Location,
+    ProgrammeDetails,
     Severity,
     Window,
 )
@@ -26,6 +32,7 @@ from scheduleflow.server.messages import convert
 from scheduleflow.v1 import schedule_pb2 as pb
 from tests.profiles import examples
 from tests.unit.core._core_helpers import HOUR, MINUTE, SECOND, utc_us
+from tests.unit.formats._strategies import programme_details
 
 PROPERTY = settings(max_examples=examples(100), deadline=None)
 
@@ -161,6 +168,7 @@ _EVENTS = st.builds(
     kind=st.sampled_from(EventKind),
     fixed_start=st.booleans(),
     metadata=st.dictionaries(_TEXT, _TEXT, max_size=3),
+    details=st.one_of(st.none(), programme_details),
 )
 
 
@@ -327,3 +335,25 @@ def test_finding_codes_map_to_the_proto_enum_by_name() -> None:
     assert msg.severity == pb.SEVERITY_WARNING
     assert not msg.HasField("location")
     assert not msg.HasField("span")
+
+
+def test_channel_details_reach_the_channel_message() -> None:
+    details = ChannelDetails(display_names=(LangText("BBC One", "en"), LangText("BBC Un", "cy")))
+    msg = convert.channel_to_pb(Channel("bbc1.example", "BBC One", details=details))
+    assert [(t.value, t.lang) for t in msg.details.display_names] == [("BBC One", "en"), ("BBC Un", "cy")]
+
+
+def test_details_from_the_api_are_checked_at_their_field() -> None:
+    event = Event("a", 0, SECOND, details=ProgrammeDetails(verbatim=(Fragment(0, "<x>unclosed"),)))
+    with pytest.raises(InvalidInput) as caught:
+        convert.events_from_pb(convert.events_to_pb([event]))
+    assert caught.value.violations[0].where.field == "events[0].details.verbatim[0].xml"
+    bad_role = Event("a", 0, SECOND, details=ProgrammeDetails(credits=(Credit("dancer", "Ann"),)))
+    with pytest.raises(InvalidInput, match="role 'dancer'"):
+        convert.events_from_pb(convert.events_to_pb([bad_role]))
+
+
+def test_unknown_offsets_stay_apart_from_utc() -> None:
+    for offset in (None, 0, 3600):
+        event = Event("a", 0, SECOND, details=ProgrammeDetails(start_offset=offset))
+        assert convert.events_from_pb(convert.events_to_pb([event])) == [event]

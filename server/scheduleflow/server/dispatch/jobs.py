@@ -530,13 +530,19 @@ def import_document(
 
 
 def export_stored(
-    store: str, channel_id: str, window: Window | None, fmt_value: int, pretty: bool, max_bytes: int
+    store: str,
+    channel_id: str,
+    window: Window | None,
+    fmt_value: int,
+    pretty: bool,
+    max_bytes: int,
+    utc_times: bool = False,
 ) -> bytes:
     """Read a channel's events from the store named ``store`` and render them (``render_export``)."""
     from scheduleflow.server.dispatch.worker_store import run_with_store
 
     channel, events = run_with_store(store, lambda s: s.read_events(channel_id, window))
-    return render_export(fmt_value, channel, events, pretty, max_bytes)
+    return render_export(fmt_value, channel, events, pretty, max_bytes, utc_times)
 
 
 def validate_from_store(
@@ -575,7 +581,9 @@ def _fits(size: int, max_bytes: int, what: str) -> None:
         )
 
 
-def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty: bool, max_bytes: int) -> bytes:
+def render_export(
+    fmt_value: int, channel: Channel, events: list[Event], pretty: bool, max_bytes: int, utc_times: bool = False
+) -> bytes:
     """An ExportResponse, serialized, for ``events`` of ``channel``.
 
     Empties ``events`` once they are rendered, so that they are freed before
@@ -586,10 +594,13 @@ def render_export(fmt_value: int, channel: Channel, events: list[Event], pretty:
     fmt = convert.format_from_pb(fmt_value) or Format.XML
     parts = render_document_parts(
         fmt,
-        ChannelInfo(id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone),
+        ChannelInfo(
+            id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone, details=channel.details
+        ),
         events,
         revision=channel.revision,
         pretty=pretty,
+        utc_times=utc_times,
     )
     event_count = len(events)
     events.clear()

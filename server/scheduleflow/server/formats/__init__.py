@@ -31,6 +31,7 @@ from scheduleflow.server.core.model import ChannelInfo, Event, ScheduleDocument
 from scheduleflow.server.formats import bxf, native_json, native_xml, xmltv
 from scheduleflow.server.formats._common import gc_paused
 from scheduleflow.server.formats._xml_safety import check_size
+from scheduleflow.server.formats._xmltv_details import details_problem as check_details
 from scheduleflow.server.formats.detect import Format, detect_format
 from scheduleflow.server.formats.limits import Limits
 from scheduleflow.server.formats.xmltv import Guide, GuideChannel
@@ -43,6 +44,7 @@ __all__ = [
     "Guide",
     "GuideChannel",
     "Limits",
+    "check_details",
     "detect_format",
     "parse_document",
     "parse_guide",

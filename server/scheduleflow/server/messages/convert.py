@@ -45,6 +45,7 @@ from scheduleflow.server.core.playlist import (
 from scheduleflow.server.core.playout_state import PlayoutState
 from scheduleflow.server.core.reconcile import ReconcileReport, Thresholds
 from scheduleflow.server.core.validate import InputEvent, Rules, Summary
+from scheduleflow.server.messages import details
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
 
@@ -180,6 +181,7 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
                 e.fixed_start,
                 dict(metadata) if metadata else _NO_METADATA,
                 None,
+                details.programme_from_pb(e.details, f"{field}[{i}].details") if e.HasField("details") else None,
             )
         )
     return out
@@ -220,6 +222,8 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
             # start_time is one branch of the "start" oneof: unset, the start is text or missing.
             or (not (seconds or nanos) and not e.HasField("start_time"))
             or (not (d_seconds or d_nanos) and not e.HasField("duration"))
+            # Guide details are checked on the general path.
+            or e.HasField("details")
         ):
             return None
         metadata = e.metadata
@@ -277,6 +281,7 @@ def events_from_pb(events: Sequence[pb.Event], field: str = "events", tz: ZoneIn
                 kind_from_pb(e.kind, f"{where}.kind"),
                 e.fixed_start,
                 dict(e.metadata),
+                details.programme_from_pb(e.details, f"{where}.details") if e.HasField("details") else None,
             )
         )
     return out
@@ -302,6 +307,7 @@ def event_to_pb(e: Event) -> pb.Event:
         kind=_KIND_TO_PB[e.kind],
         fixed_start=e.fixed_start,
         metadata=dict(e.metadata),
+        details=details.programme_to_pb(e.details) if e.details is not None else None,
     )
 
 
@@ -386,6 +392,8 @@ def channel_to_pb(c: Channel) -> pb.Channel:
     )
     if c.update_time_us:
         msg.update_time.CopyFrom(instant_to_pb(c.update_time_us))
+    if c.details is not None:
+        msg.details.CopyFrom(details.channel_to_pb(c.details))
     return msg
 
 

@@ -376,7 +376,7 @@ class ScheduleFlowService:
         max_bytes = self.config.max_message_bytes
         if await self._inline_for_stored(req.channel_id):
             channel, events = await self.store.read_events(req.channel_id, window)
-            return jobs.render_export(req.format, channel, events, req.pretty, max_bytes)
+            return jobs.render_export(req.format, channel, events, req.pretty, max_bytes, req.utc_times)
         result: bytes = await self.pool.run(
             "export_stored",
             self.config.store,
@@ -385,6 +385,7 @@ class ScheduleFlowService:
             req.format,
             req.pretty,
             max_bytes,
+            req.utc_times,
             timeout=self._timeout(context),
         )
         return result

@@ -27,8 +27,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+<<<<<<< HEAD
 from scheduleflow.server.core.errors import FailedPrecondition, InvalidInput, NotFound, RevisionMismatch
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
+=======
+from scheduleflow.server.core.errors import FailedPrecondition, NotFound, RevisionMismatch
+from scheduleflow.server.core.model import Channel, ChannelDetails, ChannelInfo, Event, Window
+>>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
 from scheduleflow.server.core.table import Picked
 from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 
@@ -49,9 +54,19 @@ class ChannelRow:
     max_duration_us: int
     log_floor: int
     deleted: bool
+    #: What the channel's last guide (XMLTV) said about it; None if none did.
+    details: ChannelDetails | None = None
 
     def channel(self) -> Channel:
-        return Channel(self.id, self.display_name, self.time_zone, self.revision, self.event_count, self.update_time_us)
+        return Channel(
+            self.id,
+            self.display_name,
+            self.time_zone,
+            self.revision,
+            self.event_count,
+            self.update_time_us,
+            self.details,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +284,13 @@ def plan_commit(
     revision = row.revision if row is not None else 0
     name = info.display_name or (current.display_name if current is not None else request.channel_id)
     zone = info.time_zone or (current.time_zone if current is not None else "UTC")
+    details = info.details if info.details is not None else (current.details if current is not None else None)
     # A rename rides along without a revision (rule 3), but it is a write.
-    touched = changed or current is None or (name, zone) != (current.display_name, current.time_zone)
+    touched = (
+        changed
+        or current is None
+        or (name, zone, details) != (current.display_name, current.time_zone, current.details)
+    )
     after = ChannelRow(
         id=request.channel_id,
         display_name=name,
@@ -281,6 +301,7 @@ def plan_commit(
         max_duration_us=max_duration,
         log_floor=row.log_floor if row is not None else 0,
         deleted=False,
+        details=details,
     )
     change = None
     if changed and not request.dry_run:
@@ -325,10 +346,12 @@ def saved_channel(row: ChannelRow | None, info: ChannelInfo, now_us: int) -> tup
             0,
             row.log_floor if row is not None else 0,
             False,
+            info.details,
         )
         return revived, True
     name, zone = info.display_name or current.display_name, info.time_zone or current.time_zone
-    if (name, zone) == (current.display_name, current.time_zone):
+    details = info.details if info.details is not None else current.details
+    if (name, zone, details) == (current.display_name, current.time_zone, current.details):
         return current, False
     renamed = ChannelRow(
         current.id,
@@ -340,6 +363,7 @@ def saved_channel(row: ChannelRow | None, info: ChannelInfo, now_us: int) -> tup
         current.max_duration_us,
         current.log_floor,
         False,
+        details,
     )
     return renamed, True
 

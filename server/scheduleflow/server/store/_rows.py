@@ -5,6 +5,8 @@ Rules:
 1. An event's row is the canonical form it is compared in: two events are the
    same when their rows are equal. Metadata is JSON with sorted keys, so equal
    dicts give equal text whatever their insertion order or ``Mapping`` type.
+   Guide details are the compact JSON of ``core.details_json`` ("" for none):
+   their field order is fixed, so equal details give equal text.
 2. The change-log payload keeps whole events (a watcher is fed from it alone)
    as compact arrays, zlib-compressed: a 250,000-event import is ~30 MB of JSON
    and ~7x less compressed, for ~0.2 s at level 1.
@@ -18,12 +20,13 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from scheduleflow.server.core.model import Event, EventKind, TupleLike
+from scheduleflow.server.core import details_json
+from scheduleflow.server.core.model import Channel, ChannelDetails, Event, EventKind, ProgrammeDetails, TupleLike
 from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.store.port import ChangeRecord
 
-#: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json)
-EventRow = tuple[str, int, int, int, str, str, str, int, str]
+#: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json, details_json)
+EventRow = tuple[str, int, int, int, str, str, str, int, str, str]
 
 _EMPTY_METADATA = "{}"
 _PAYLOAD_FORMAT = 1  # bumped if the payload layout ever changes
@@ -49,6 +52,17 @@ def metadata_json(metadata: Mapping[str, str]) -> str:
     return _canonical(metadata if type(metadata) is dict else dict(metadata))
 
 
+def channel_details(text: str) -> ChannelDetails | None:
+    """A channel's guide details from their column ("" for none)."""
+    return details_json.channel_from_json(json.loads(text)) if text else None
+
+
+def listed_channel(row: Sequence[Any]) -> Channel:
+    """A channel from ``id, display_name, time_zone, revision, event_count, update_time_us, details``."""
+    channel_id, name, zone, revision, count, update_time_us, details = row
+    return Channel(channel_id, name, zone, revision, count, update_time_us, channel_details(details))
+
+
 def event_row(event: Event, metadata_text: str | None = None) -> EventRow:
     """The row of ``event`` (see the module's rule 1); ``metadata_text`` is
     its metadata's JSON when the caller has it already."""
@@ -62,6 +76,7 @@ def event_row(event: Event, metadata_text: str | None = None) -> EventRow:
         _KIND_TEXT.get(event.kind) or str(event.kind),
         1 if event.fixed_start else 0,
         metadata_json(event.metadata) if metadata_text is None else metadata_text,
+        "" if event.details is None else details_json.dumps(event.details),
     )
 
 
@@ -113,11 +128,12 @@ class RowReader:
     title strings every row brings anyway.
     """
 
-    __slots__ = ("_metadata", "_pool")
+    __slots__ = ("_details", "_metadata", "_pool")
 
     def __init__(self) -> None:
         self._pool = TextPool()
         self._metadata: dict[str, dict[str, str]] = {}
+        self._details: dict[str, ProgrammeDetails] = {}
 
     def event(
         self,
@@ -129,6 +145,7 @@ class RowReader:
         kind: str,
         fixed_start: int,
         metadata: str,
+        details: str = "",
     ) -> Event:
         decoded = self._metadata.get(metadata)
         if decoded is None:
@@ -146,12 +163,24 @@ class RowReader:
             _KIND_BY_TEXT.get(kind) or EventKind(kind),
             bool(fixed_start),
             decoded,
+            self._programme(details) if details else None,
         )
+
+    def _programme(self, text: str) -> ProgrammeDetails:
+        """Decoded details, shared while their texts repeat (reruns keep their guide data)."""
+        found = self._details.get(text)
+        if found is None:
+            found = details_json.programme_from_json(json.loads(text))
+            if len(self._details) < _MAX_METADATA_TEXTS:
+                self._details[text] = found
+        return found
 
     def unpacked(self, row: list[Any]) -> Event:
         """The event of an encoded row (as in a change payload: with ``end_us``)."""
-        event_id, start_us, duration_us, _end_us, asset_id, title, kind, fixed_start, metadata = row
-        return self.event(event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata)
+        # Payloads written before guide details existed have no tenth column.
+        event_id, start_us, duration_us, _end_us, asset_id, title, kind, fixed_start, metadata = row[:9]
+        details = row[9] if len(row) > 9 else ""
+        return self.event(event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata, details)
 
 
 def encode_change(added: Iterable[EventRow], updated: Iterable[EventRow], removed_ids: Iterable[str]) -> bytes:

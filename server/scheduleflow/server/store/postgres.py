@@ -52,6 +52,7 @@ from typing import TypeAlias, TypeVar
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from scheduleflow.server.core import details_json
 from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry
@@ -82,11 +83,13 @@ _INLINE_ROWS = 2000
 _ANALYZE_ROWS = 1000
 
 _CHANNEL_COLUMNS = (
-    "id, display_name, time_zone, revision, event_count, update_time_us, max_duration_us, log_floor, deleted"
+    "id, display_name, time_zone, revision, event_count, update_time_us, max_duration_us, log_floor, deleted, details"
 )
-_EVENT_COLUMNS = "e.event_id, e.start_us, e.duration_us, e.asset_id, e.title, e.kind, e.fixed_start, e.metadata"
+_EVENT_COLUMNS = (
+    "e.event_id, e.start_us, e.duration_us, e.asset_id, e.title, e.kind, e.fixed_start, e.metadata, e.details"
+)
 #: Everything of an event row but its keys: equal content means an unchanged event.
-_CONTENT = ("start_us", "duration_us", "end_us", "asset_id", "title", "kind", "fixed_start", "metadata")
+_CONTENT = ("start_us", "duration_us", "end_us", "asset_id", "title", "kind", "fixed_start", "metadata", "details")
 _EVENT_COPY_COLUMNS = ("channel_id", "event_id", *_CONTENT)
 _INCOMING_COPY_COLUMNS = ("seq", "event_id", *_CONTENT)
 
@@ -109,7 +112,8 @@ CREATE TEMP TABLE IF NOT EXISTS incoming (
     title       text    NOT NULL,
     kind        text    NOT NULL,
     fixed_start boolean NOT NULL,
-    metadata    text    NOT NULL
+    metadata    text    NOT NULL,
+    details     text    NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 # Incoming events that are new or differ from the stored ones, as two arrays
@@ -194,13 +198,13 @@ def _prepare(request: _plan.Commit) -> list[_rows.EventRow]:
 
 
 def _incoming_records(rows: list[_rows.EventRow]) -> list[tuple[object, ...]]:
-    return [(seq, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8]) for seq, r in enumerate(rows)]
+    return [(seq, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8], r[9]) for seq, r in enumerate(rows)]
 
 
 def _event_records(channel_id: str, rows: list[_rows.EventRow]) -> list[tuple[object, ...]]:
     # In (start, id) order: the heap fills in the order window reads want.
     ordered = sorted(rows, key=lambda r: (r[1], r[0]))
-    return [(channel_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8]) for r in ordered]
+    return [(channel_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8], r[9]) for r in ordered]
 
 
 async def _in_thread_if_big(size: int, fn: Callable[[], _T]) -> _T:
@@ -222,7 +226,21 @@ async def _channel_row(conn: _Conn, channel_id: str, *, lock: bool = False) -> C
     record = await conn.fetchrow(
         f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE id = $1{' FOR UPDATE' if lock else ''}", channel_id
     )
-    return None if record is None else ChannelRow(*record)
+    if record is None:
+        return None
+    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted, details = record
+    return ChannelRow(
+        channel_id,
+        name,
+        zone,
+        revision,
+        count,
+        update_time_us,
+        max_duration_us,
+        log_floor,
+        deleted,
+        _rows.channel_details(details),
+    )
 
 
 async def _live_channel(conn: _Conn, channel_id: str) -> ChannelRow:
@@ -247,7 +265,7 @@ async def _lock_or_create(conn: _Conn, channel_id: str) -> ChannelRow:
 async def _write_channel(conn: _Conn, row: ChannelRow) -> None:
     await conn.execute(
         "UPDATE channels SET display_name = $2, time_zone = $3, revision = $4, event_count = $5,"
-        " update_time_us = $6, max_duration_us = $7, log_floor = $8, deleted = $9 WHERE id = $1",
+        " update_time_us = $6, max_duration_us = $7, log_floor = $8, deleted = $9, details = $10 WHERE id = $1",
         row.id,
         row.display_name,
         row.time_zone,
@@ -257,6 +275,7 @@ async def _write_channel(conn: _Conn, row: ChannelRow) -> None:
         row.max_duration_us,
         row.log_floor,
         row.deleted,
+        details_json.dumps(row.details),
     )
 
 
@@ -521,12 +540,12 @@ class PostgresStore:
 
         async def work(conn: _Conn) -> tuple[list[Channel], str]:
             records = await conn.fetch(
-                "SELECT id, display_name, time_zone, revision, event_count, update_time_us FROM channels"
+                "SELECT id, display_name, time_zone, revision, event_count, update_time_us, details FROM channels"
                 " WHERE NOT deleted AND id > $1 ORDER BY id LIMIT $2",
                 after,
                 size + 1,
             )
-            channels = [Channel(*record) for record in records[:size]]
+            channels = [_rows.listed_channel(tuple(record)) for record in records[:size]]
             return channels, (_tokens.encode_channel_token(channels[-1].id) if len(records) > size else "")
 
         return await self._read(work, snapshot=False)

@@ -31,7 +31,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
+<<<<<<< HEAD
 from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
+=======
+from scheduleflow.server.core import details_json
+from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
+>>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry
 from scheduleflow.server.store import _asruns, _checks, _plan, _rows, _sqlite_schema, _tokens
@@ -58,8 +63,8 @@ WRITER_CACHE_KIB = 64 * 1024
 _ADDED, _UPDATED_IN_PLACE, _MOVED, _UNCHANGED = 0, 1, 2, 3
 
 _CHANNEL_COLUMNS = "id, display_name, time_zone, revision, event_count, update_time_us"
-_EVENT_COLUMNS = "event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata"
-_ROW_COLUMNS = "event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata"
+_EVENT_COLUMNS = "event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata, details"
+_ROW_COLUMNS = "event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata, details"
 _JOINED_ROW_COLUMNS = ", ".join(f"e.{column}" for column in _ROW_COLUMNS.split(", "))
 
 
@@ -108,13 +113,23 @@ class _ConnectionThread:
 
 def _channel_row(conn: sqlite3.Connection, channel_id: str) -> ChannelRow | None:
     row = conn.execute(
-        f"SELECT {_CHANNEL_COLUMNS}, max_duration_us, log_floor, deleted FROM channels WHERE id = ?", (channel_id,)
+        f"SELECT {_CHANNEL_COLUMNS}, max_duration_us, log_floor, deleted, details FROM channels WHERE id = ?",
+        (channel_id,),
     ).fetchone()
     if row is None:
         return None
-    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted = row
+    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted, details = row
     return ChannelRow(
-        channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, bool(deleted)
+        channel_id,
+        name,
+        zone,
+        revision,
+        count,
+        update_time_us,
+        max_duration_us,
+        log_floor,
+        bool(deleted),
+        _rows.channel_details(details),
     )
 
 
@@ -344,10 +359,10 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> tuple[list[Channel], str]:
             rows = conn.execute(
-                f"SELECT {_CHANNEL_COLUMNS} FROM channels WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?",
+                f"SELECT {_CHANNEL_COLUMNS}, details FROM channels WHERE deleted = 0 AND id > ? ORDER BY id LIMIT ?",
                 (after, size + 1),
             ).fetchall()
-            channels = [Channel(*row) for row in rows[:size]]
+            channels = [_rows.listed_channel(row) for row in rows[:size]]
             return channels, (_tokens.encode_channel_token(channels[-1].id) if len(rows) > size else "")
 
         return await self._read(work)
@@ -678,7 +693,7 @@ class SqliteStore:
             # commit about twice as fast as with delete + insert).
             conn.executemany(
                 "UPDATE events SET duration_us = ?, end_us = ?, asset_id = ?, title = ?, kind = ?,"
-                " fixed_start = ?, metadata = ? WHERE channel_id = ? AND start_us = ? AND event_id = ?",
+                " fixed_start = ?, metadata = ?, details = ? WHERE channel_id = ? AND start_us = ? AND event_id = ?",
                 (
                     (*rows[seq][2:], channel_id, rows[seq][1], rows[seq][0])
                     for seq in updated
@@ -691,7 +706,7 @@ class SqliteStore:
             )
         if inserted:
             conn.executemany(
-                f"INSERT INTO events (channel_id, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO events (channel_id, {_ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 ((channel_id, *rows[seq]) for seq in inserted),
             )
         if result.change is not None:
@@ -727,11 +742,11 @@ def _in_key_order(events: Sequence[Event], picked: list[int]) -> bool:
 def _write_channel(conn: sqlite3.Connection, row: ChannelRow) -> None:
     conn.execute(
         "INSERT INTO channels (id, display_name, time_zone, revision, event_count, update_time_us,"
-        " max_duration_us, log_floor, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " max_duration_us, log_floor, deleted, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, time_zone = excluded.time_zone,"
         " revision = excluded.revision, event_count = excluded.event_count,"
         " update_time_us = excluded.update_time_us, max_duration_us = excluded.max_duration_us,"
-        " log_floor = excluded.log_floor, deleted = excluded.deleted",
+        " log_floor = excluded.log_floor, deleted = excluded.deleted, details = excluded.details",
         (
             row.id,
             row.display_name,
@@ -742,6 +757,7 @@ def _write_channel(conn: sqlite3.Connection, row: ChannelRow) -> None:
             row.max_duration_us,
             row.log_floor,
             int(row.deleted),
+            details_json.dumps(row.details),
         ),
     )
 

@@ -1,0 +1,103 @@
+"""Guide details between protobuf (``Guide*`` messages) and the domain model.
+
+The messages mirror ``core.model``'s NamedTuples field for field (same
+names), so one walk over the fields converts either way; attributes are
+``GuideAttribute`` messages for the model's ``(name, value)`` pairs, and the
+offsets are proto3 ``optional`` so that "not known" stays apart from UTC.
+Details arriving through the API are checked like those of a document
+(``formats.check_details``): verbatim XML must be one well-formed element.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduleflow.server.core.errors import InvalidInput
+from scheduleflow.server.core.model import (
+    CREDIT_ROLES,
+    ChannelDetails,
+    Credit,
+    EpisodeNum,
+    Fragment,
+    Icon,
+    Image,
+    LangText,
+    Link,
+    ProgrammeDetails,
+    Rating,
+)
+from scheduleflow.server.formats import Limits, check_details
+from scheduleflow.v1 import schedule_pb2 as pb
+
+#: List fields -> (model type, message type).
+_LISTS: dict[str, tuple[Any, Any]] = {
+    "titles": (LangText, pb.GuideText),
+    "sub_titles": (LangText, pb.GuideText),
+    "descriptions": (LangText, pb.GuideText),
+    "categories": (LangText, pb.GuideText),
+    "keywords": (LangText, pb.GuideText),
+    "display_names": (LangText, pb.GuideText),
+    "credits": (Credit, pb.GuideCredit),
+    "icons": (Icon, pb.GuideIcon),
+    "images": (Image, pb.GuideImage),
+    "urls": (Link, pb.GuideLink),
+    "episode_nums": (EpisodeNum, pb.GuideEpisodeNumber),
+    "ratings": (Rating, pb.GuideRating),
+    "star_ratings": (Rating, pb.GuideRating),
+    "verbatim": (Fragment, pb.GuideFragment),
+}
+_OPTIONAL = frozenset({"start_offset", "stop_offset"})
+_LIMITS = Limits()
+
+
+def _to_pb(value: Any, message: Any) -> Any:
+    fields: dict[str, Any] = {}
+    for name, item in zip(value._fields, value, strict=True):
+        if name == "attributes":
+            fields[name] = [pb.GuideAttribute(name=key, value=text) for key, text in item]
+        elif name in _LISTS:
+            fields[name] = [_to_pb(part, _LISTS[name][1]) for part in item]
+        elif item is not None:
+            fields[name] = item
+    return message(**fields)
+
+
+def _from_pb(message: Any, cls: Any) -> Any:
+    values: dict[str, Any] = {}
+    for name in cls._fields:
+        if name == "attributes":
+            values[name] = tuple((a.name, a.value) for a in message.attributes)
+        elif name in _LISTS:
+            values[name] = tuple(_from_pb(part, _LISTS[name][0]) for part in getattr(message, name))
+        elif name in _OPTIONAL:
+            values[name] = getattr(message, name) if message.HasField(name) else None
+        else:
+            values[name] = getattr(message, name)
+    return cls(**values)
+
+
+def programme_to_pb(details: ProgrammeDetails) -> pb.GuideProgrammeDetails:
+    message: pb.GuideProgrammeDetails = _to_pb(details, pb.GuideProgrammeDetails)
+    return message
+
+
+def channel_to_pb(details: ChannelDetails) -> pb.GuideChannelDetails:
+    message: pb.GuideChannelDetails = _to_pb(details, pb.GuideChannelDetails)
+    return message
+
+
+def programme_from_pb(message: pb.GuideProgrammeDetails, field: str) -> ProgrammeDetails:
+    """The details of an event from the API, checked; ``InvalidInput`` at ``field``."""
+    details: ProgrammeDetails = _from_pb(message, ProgrammeDetails)
+    for index, credit in enumerate(details.credits):
+        if credit.role not in CREDIT_ROLES:
+            raise InvalidInput.at(
+                f"role {credit.role[:40]!r} is not one of {', '.join(CREDIT_ROLES)}",
+                field=f"{field}.credits[{index}].role",
+            )
+    problem = check_details(details, _LIMITS)
+    if problem is not None:
+        where, text = problem
+        path = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in where.strip("/").split("/"))
+        raise InvalidInput.at(text, field=field + path)
+    return details
