@@ -147,6 +147,8 @@ _events = st.builds(
     kind=st.sampled_from(EventKind),
     fixed_start=st.booleans(),
     metadata=st.dictionaries(_BXF_KEYS, s.text, max_size=4),
+    # BXF has no place for XMLTV guide details.
+    details=st.none(),
 )
 
 

@@ -27,13 +27,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-<<<<<<< HEAD
 from scheduleflow.server.core.errors import FailedPrecondition, InvalidInput, NotFound, RevisionMismatch
-from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
-=======
-from scheduleflow.server.core.errors import FailedPrecondition, NotFound, RevisionMismatch
 from scheduleflow.server.core.model import Channel, ChannelDetails, ChannelInfo, Event, Window
->>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
 from scheduleflow.server.core.table import Picked
 from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 

@@ -107,7 +107,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )
         """,
     ),
-<<<<<<< HEAD
     # 2: playout state, by the instant it was reached (the end of a window).
     (
         """
@@ -120,13 +119,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (channel_id, at_us)
         )
         """,
-=======
-    # 2: guide details (XMLTV) of events and channels, as compact JSON; ''
+    ),
+    # 3: guide details (XMLTV) of events and channels, as compact JSON; ''
     # for none. A constant default: no rewrite of existing rows (PG 11+).
     (
         "ALTER TABLE events ADD COLUMN details text NOT NULL DEFAULT ''",
         "ALTER TABLE channels ADD COLUMN details text NOT NULL DEFAULT ''",
->>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
     ),
     # 4: as-run logs (store._asruns).
     (

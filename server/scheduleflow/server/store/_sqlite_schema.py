@@ -95,7 +95,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
-<<<<<<< HEAD
     # 3: playout state, by the instant it was reached (the end of a window).
     (
         """
@@ -108,13 +107,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (channel_id, at_us)
         ) WITHOUT ROWID
         """,
-=======
-    # 3: guide details (XMLTV) of events and channels, as compact JSON; ""
+    ),
+    # 4: guide details (XMLTV) of events and channels, as compact JSON; ""
     # for none, which is every row written before (no rewrite of old rows).
     (
         "ALTER TABLE events ADD COLUMN details TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE channels ADD COLUMN details TEXT NOT NULL DEFAULT ''",
->>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
     ),
     # 4: as-run logs (store._asruns).
     (

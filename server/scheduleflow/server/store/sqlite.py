@@ -31,12 +31,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-<<<<<<< HEAD
-from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
-=======
 from scheduleflow.server.core import details_json
-from scheduleflow.server.core.errors import InvalidInput, ScheduleFlowError, Unavailable
->>>>>>> e6440b0 (API and stores carry guide details; Export can write XMLTV times in UTC)
+from scheduleflow.server.core.errors import ScheduleFlowError, Unavailable
 from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry
 from scheduleflow.server.store import _asruns, _checks, _plan, _rows, _sqlite_schema, _tokens
