@@ -31,6 +31,9 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+# One browser for the module's tests: one worker runs them.
+pytestmark = pytest.mark.xdist_group("page_browser")
+
 CHANNEL = "paris-1"
 ZONE = "Europe/Paris"
 #: The spring-forward day in Paris: 02:00 local does not exist.
