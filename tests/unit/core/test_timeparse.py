@@ -565,3 +565,27 @@ def test_a_local_time_in_10000_is_written_with_its_zones_offset() -> None:
 def test_near_and_after_9999_a_zones_local_time_repeats_every_400_years(us: int, tz: ZoneInfo | None) -> None:
     year, rest = format_rfc3339(us - _CYCLE_US, tz).split("-", 1)
     assert format_rfc3339(us, tz) == f"{int(year) + 400}-{rest}"
+
+
+def test_digits_below_a_microsecond_are_truncated_and_said() -> None:
+    from scheduleflow.server.core.timeparse import parse_instant
+
+    parsed = parse_instant("2025-11-22T09:00:00.123456789Z")
+    assert parsed.us % 1_000_000 == 123456
+    assert parsed.finer
+    assert not parse_instant("2025-11-22T09:00:00.123456000Z").finer
+    assert not parse_instant("2025-11-22T09:00:00.5Z").finer
+
+
+@pytest.mark.parametrize("text", ["PT0.0000001S", "0.0000009", "00:00:00.0000001"])
+def test_a_duration_under_a_microsecond_is_refused_as_sent(text: str) -> None:
+    from scheduleflow.server.core.model import FindingCode
+    from scheduleflow.server.core.timeparse import TimestampError, parse_duration
+
+    with pytest.raises(TimestampError) as exc:
+        parse_duration(text)
+    assert repr(text) in exc.value.message
+    assert "PT0S" not in exc.value.message
+    assert exc.value.code is FindingCode.INVALID_DURATION
+    assert parse_duration("PT0S") == 0
+    assert parse_duration("PT0.0000015S") == 1

@@ -75,6 +75,8 @@ class ParsedInstant:
     us: int
     #: "utc" (Z or +00:00), "offset" (another offset), "local" (read in a zone)
     spelling: str
+    #: The text had nonzero digits below a microsecond, which ``us`` dropped.
+    finer: bool = False
 
 
 @lru_cache(maxsize=256)
@@ -92,8 +94,13 @@ def _fraction_us(frac: str | None) -> int:
     if not frac:
         return 0
     # Beyond microseconds we truncate: schedules have no use for nanoseconds and
-    # rounding could carry into the next second.
+    # rounding could carry into the next second. Callers say so (``_finer``).
     return int(frac[:6].ljust(6, "0"))
+
+
+def _finer(frac: str | None) -> bool:
+    """Whether a fraction has nonzero digits below a microsecond."""
+    return frac is not None and frac[6:].strip("0") != ""
 
 
 def _civil(y: int, mo: int, d: int, h: int, mi: int, s: int, text: str) -> None:
@@ -189,19 +196,20 @@ def _from_match(m: re.Match[str], s: str, tz: ZoneInfo | None, *, local_ok: bool
     h, mi, sec = int(g["h"] or 0), int(g["mi"] or 0), int(g["s"] or 0)
     _civil(y, mo, d, h, mi, sec, s)
     naive = datetime(y, mo, d, h, mi, sec, _fraction_us(g.get("f")))
+    finer = _finer(g.get("f"))
     if g["tz"] is None:
         if not local_ok:
             # xmltv.dtd: "If no time zone is given, UTC is assumed."
-            return ParsedInstant(_to_us(naive, 0), "utc")
+            return ParsedInstant(_to_us(naive, 0), "utc", finer)
         if tz is None:
             raise TimestampError(
                 f"{quote(s)!r} has no offset and no time zone to read it in: add 'Z' or an offset, or give the channel's zone"
             )
         if tz.key == "UTC":
-            return ParsedInstant(_to_us(naive, 0), "utc")
-        return ParsedInstant(local_to_us(naive, tz, s), "local")
+            return ParsedInstant(_to_us(naive, 0), "utc", finer)
+        return ParsedInstant(local_to_us(naive, tz, s), "local", finer)
     offset = _offset_minutes(g["tz"], s)
-    return ParsedInstant(_to_us(naive, offset * 60), "utc" if offset == 0 else "offset")
+    return ParsedInstant(_to_us(naive, offset * 60), "utc" if offset == 0 else "offset", finer)
 
 
 def parse_duration(text: str | float) -> int:
@@ -219,6 +227,13 @@ def parse_duration(text: str | float) -> int:
         negative = s.startswith("-")
         body = s[1:] if negative else s
         us = _parse_duration_text(body, text)
+        if us == 0 and any(c in "123456789" for c in body):
+            # Only digits below a microsecond can read as zero: say what was
+            # sent, not "PT0S", a value the caller never wrote.
+            raise TimestampError(
+                f"duration {text!r} is shorter than a microsecond, the finest step a schedule keeps",
+                FindingCode.INVALID_DURATION,
+            )
         if negative:
             us = -us
     if abs(us) > MAX_DURATION_US:

@@ -189,6 +189,7 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
     events: list[Event] = []
     locations: list[_Place] = []
     folded: dict[str, list[str]] = {"local": [], "offset": []}
+    finer: list[str] = []
     append_event = events.append
     append_location = locations.append
     for i, raw in enumerate(inputs):
@@ -206,6 +207,8 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 continue
             if parsed.spelling != "utc":
                 folded[parsed.spelling].append(raw.id)
+            if parsed.finer:
+                finer.append(raw.id)
             start = parsed.us
         append_event(
             Event(
@@ -230,6 +233,14 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 f"{len(ids)} start(s) given as {how} were normalised to UTC: {', '.join(ids[:_FOLDED_IDS])}{more}",
                 ids[:_FOLDED_IDS],
             )
+    if finer:
+        more = f" and {len(finer) - _FOLDED_IDS} more" if len(finer) > _FOLDED_IDS else ""
+        out.add(
+            FindingCode.NORMALISED_TIMESTAMP,
+            f"{len(finer)} start(s) had digits below a microsecond; schedules keep times to the microsecond, "
+            f"so they were truncated: {', '.join(finer[:_FOLDED_IDS])}{more}",
+            finer[:_FOLDED_IDS],
+        )
     return events, locations
 
 
