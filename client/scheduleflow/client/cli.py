@@ -511,17 +511,21 @@ def _import(client: Client, args: argparse.Namespace) -> int:
 
 def _export(client: Client, args: argparse.Namespace) -> int:
     response = client.export(args.channel, format=args.format, window=_window(args), pretty=args.pretty)
+    _write_document(args, response, f"{response.event_count} events at revision {response.revision}")
+    return EXIT_OK
+
+
+def _write_document(args: argparse.Namespace, response: Any, what: str) -> None:
+    """An exported document to --output (saying so on stderr) or to stdout; --json prints the response."""
     if args.output:
         Path(args.output).write_bytes(response.content)
-        note = f"wrote {response.event_count} events at revision {response.revision} to {args.output}"
-        print(note, file=sys.stderr)
+        print(f"wrote {what} to {args.output}", file=sys.stderr)
     if args.json:
         print(to_json(response))
     elif not args.output:
         sys.stdout.flush()
         sys.stdout.buffer.write(response.content)
         sys.stdout.buffer.flush()
-    return EXIT_OK
 
 
 def _reconcile(client: Client, args: argparse.Namespace) -> int:
@@ -542,15 +546,7 @@ def _reconcile(client: Client, args: argparse.Namespace) -> int:
 
 def _export_asrun(client: Client, args: argparse.Namespace) -> int:
     response = client.export_as_run(args.channel, format=args.format, window=_window(args), pretty=args.pretty)
-    if args.output:
-        Path(args.output).write_bytes(response.content)
-        print(f"wrote {response.entry_count} as-run entries to {args.output}", file=sys.stderr)
-    if args.json:
-        print(to_json(response))
-    elif not args.output:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(response.content)
-        sys.stdout.buffer.flush()
+    _write_document(args, response, f"{response.entry_count} as-run entries")
     return EXIT_OK
 
 

@@ -781,33 +781,31 @@ _SAFE_PARSER = etree.XMLParser(
 )
 
 
-def parse(content: bytes, *, default_zone: str = "UTC", limits: Limits) -> BxfSchedule:
-    """Read a BXF Schedule message (see the module rules)."""
+def _read(content: bytes, default_zone: str, limits: Limits, *, as_run: bool) -> _Reader:
+    """Run the hardened reader over a message: a schedule's, or an as-run's."""
     safety.check_size(content, limits)
     safety.scan_prolog(content, allow_doctype=False, encodings=safety.UTF8_ONLY)
-    reader = _Reader(content, limits, default_zone, safety.LineIndex(content), Collector(limits))
+    entries: list[AsRunEntry] | None = [] if as_run else None
+    reader = _Reader(content, limits, default_zone, safety.LineIndex(content), Collector(limits), entries=entries)
     try:
         reader.run()
     except etree.XMLSyntaxError as exc:
         raise safety.syntax_error(exc, limits) from None
     except TimestampError as exc:
         raise InvalidInput.at(exc.message) from None
-    return reader.finish()
+    return reader
+
+
+def parse(content: bytes, *, default_zone: str = "UTC", limits: Limits) -> BxfSchedule:
+    """Read a BXF Schedule message (see the module rules)."""
+    return _read(content, default_zone, limits, as_run=False).finish()
 
 
 def parse_asrun(
     content: bytes, *, default_zone: str = "UTC", limits: Limits
 ) -> tuple[ChannelInfo, list[AsRunEntry], tuple[Finding, ...]]:
     """Read a BXF as-run log: a Schedule of ``<AsRun>`` entries."""
-    safety.check_size(content, limits)
-    safety.scan_prolog(content, allow_doctype=False, encodings=safety.UTF8_ONLY)
-    reader = _Reader(content, limits, default_zone, safety.LineIndex(content), Collector(limits), entries=[])
-    try:
-        reader.run()
-    except etree.XMLSyntaxError as exc:
-        raise safety.syntax_error(exc, limits) from None
-    except TimestampError as exc:
-        raise InvalidInput.at(exc.message) from None
+    reader = _read(content, default_zone, limits, as_run=True)
     doc = reader.finish()
     assert reader.entries is not None
     return doc.channels[0], reader.entries, doc.findings
