@@ -92,8 +92,9 @@ def test_plan_covers_where_replaced_and_deleted_events_were() -> None:
 
 async def test_an_update_of_a_channel_that_does_not_exist_adds_and_warns(store: SqliteStore) -> None:
     prepared = jobs.prepare_import(_request("update_add_replace_delete.xml"), "UTC", 100)
-    result = await jobs.commit_import(store, prepared)
+    (result,) = outcomes = await jobs.commit_import(store, prepared)
+    assert isinstance(result, jobs.CommitResult)
     assert (result.added, result.removed, result.channel.revision) == (2, 0, 1)
-    assert [f.event_ids[0][-4:] for f in prepared.later_findings] == ["00a2"]
-    response = spb.ImportResponse.FromString(jobs.import_response(prepared, result))
+    assert [f.event_ids[0][-4:] for f in prepared.channels[0].later_findings] == ["00a2"]
+    response = spb.ImportResponse.FromString(jobs.import_response(prepared, outcomes))
     assert any("was to be deleted" in f.message for f in response.findings)
