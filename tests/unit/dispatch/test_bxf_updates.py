@@ -98,3 +98,31 @@ async def test_an_update_of_a_channel_that_does_not_exist_adds_and_warns(store: 
     assert [f.event_ids[0][-4:] for f in prepared.channels[0].later_findings] == ["00a2"]
     response = spb.ImportResponse.FromString(jobs.import_response(prepared, outcomes))
     assert any("was to be deleted" in f.message for f in response.findings)
+
+
+async def test_an_update_reads_its_window_and_moves_a_replaced_event_from_afar(store: SqliteStore) -> None:
+    await _import(store, "schedule_2017_program_and_spots.xml")
+    # Far away from the update's window (19:00-20:00 on 1 June): the store
+    # matches the replaced event by id wherever it was.
+    far = Event("urn:uuid:6a1f2b3c-0000-4000-8000-0000000000a3", 1_000_000_000_000_000, 20_000_000, "PR-OLD")
+    await store.commit_events("north.tv", [far], mode=jobs.ImportMode.MERGE, window=None)
+    _, before = await store.read_events("north.tv", None)
+    assert [e.id[-4:] for e in before] == ["00a3", "00a1", "00a2", "00a4"]  # 2001: long before
+    reads: list[Window | None] = []
+    original = store.read_events
+
+    async def spy(channel_id: str, window: Window | None) -> object:
+        reads.append(window)
+        return await original(channel_id, window)
+
+    store.read_events = spy  # type: ignore[method-assign]
+    result = await _import(store, "update_add_replace_delete.xml")
+    assert (result.added, result.updated, result.removed) == (1, 1, 1)
+    assert None not in reads  # never the whole channel
+    _, after = await original("north.tv", None)
+    assert [(e.id[-4:], e.asset_id) for e in after] == [
+        ("00a1", "HL-0104-1"),
+        ("00a3", "PR-FILM-20"),
+        ("00a4", "HL-0104-2"),
+        ("00a9", "WX-0601"),
+    ]
