@@ -19,9 +19,13 @@ from typing import Any
 
 import grpc
 import psutil
+import pytest
 
 from tests.integration.test_fault_drills import (
     Drill,
+    codes_of,
+    has_retry_info,
+    health_of,
     open_channel,
     report,
     stats_of,
@@ -128,6 +132,36 @@ async def drill_job_budget(tmp: Path, *, events: int = 100_000, strict: bool = F
 
 async def test_a_job_over_the_servers_budget_is_stopped(tmp_path: Path) -> None:
     report("a job over --max-job-seconds", await drill_job_budget(tmp_path, events=60_000))
+
+
+# -- refusals at the door ------------------------------------------------------------
+
+
+async def test_a_saturated_pool_refuses_work_before_reading_it(tmp_path: Path) -> None:
+    """With the worker busy and the queue full, work calls are refused at the door
+    with a retry hint; reads and health still pass."""
+    args = ("--workers", "1", "--queue-capacity", "1", "--inline-max-bytes", "0")
+    with start_server(tmp_path, *args) as srv:
+        channel, stub = open_channel(srv.address)
+        async with channel:
+            hold = [
+                asyncio.ensure_future(stub.Validate(validate_request(200_000, seed=i), timeout=600)) for i in range(2)
+            ]
+            try:
+                await wait_for_stats(stub, lambda s: s.pool.busy == 1 and s.pool.queued == 1, what="a saturated pool")
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await stub.Validate(validate_request(5), timeout=30)
+                assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                assert has_retry_info(refused.value)
+                assert "retry in" in (refused.value.details() or "")
+                stats = await stats_of(stub)  # a read passes
+                assert stats.pool.rejected >= 1
+                assert codes_of(stats, "Validate").get("RESOURCE_EXHAUSTED", 0) >= 1
+                assert await health_of(srv.address) == "SERVING"
+            finally:
+                for call in hold:
+                    call.cancel()
+                await asyncio.gather(*hold, return_exceptions=True)
 
 
 # -- a drain ends when the work ends ----------------------------------------------------

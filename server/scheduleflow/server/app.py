@@ -34,6 +34,7 @@ from scheduleflow.server.observe.metrics import Metrics
 from scheduleflow.server.observe.stats import Stats
 from scheduleflow.server.rpc import reflection, security
 from scheduleflow.server.rpc.service import SERVICE_NAME, ScheduleFlowService
+from scheduleflow.server.rpc.shedding import ShedInterceptor
 from scheduleflow.server.store import PostgresStore, Store
 from scheduleflow.server.store.factory import open_store
 from scheduleflow.server.version import VERSION
@@ -124,7 +125,8 @@ class Server:
         pending = max(100_000, 4 * config.max_concurrent_rpcs)
         self.credentials = security.server_credentials(config)
         self.grpc = grpc.aio.server(
-            interceptors=security.interceptors(config, self.stats),
+            # Authentication first: a caller it refuses learns nothing of the load.
+            interceptors=[*security.interceptors(config, self.stats), ShedInterceptor(pool, self.stats)],
             options=[
                 *age,
                 ("grpc.max_receive_message_length", limit),

@@ -488,7 +488,8 @@ class WorkerPool:
         self._workers: list[_Worker] = []
         self._idle: list[_Worker] = []
         self._queue: collections.deque[_Job] = collections.deque()
-        self._mean_job_s = 0.01
+        #: Moving mean of a job's time in a worker (dispatch to answer).
+        self._mean_service_s = 0.01
 
     async def __aenter__(self) -> WorkerPool:
         await self.start()
@@ -562,13 +563,7 @@ class WorkerPool:
         elif len(self._queue) < self.capacity:
             self._queue.append(job)
         else:
-            self.rejected += 1
-            # Hint: the time for the queue ahead to drain through all workers.
-            wait = max(0.05, min(5.0, self._mean_job_s * len(self._queue) / self.size))
-            raise Overloaded(
-                f"the server is busy: {len(self._queue)} jobs are waiting for {self.size} workers; retry in {wait:.2f} s",
-                retry_after_s=wait,
-            )
+            raise self.refusal()
         try:
             return await job.future
         except asyncio.CancelledError:
@@ -577,6 +572,35 @@ class WorkerPool:
             job.future.cancel()
             self._stop_job(job, "cancelled")
             raise
+
+    @property
+    def saturated(self) -> bool:
+        """Every worker busy and the queue full: the next job would be refused."""
+        return not self._idle and len(self._queue) >= self.capacity
+
+    def refusal(self) -> Overloaded:
+        """The error for a job refused now (counted), with the hint ``retry_hint`` gives."""
+        self.rejected += 1
+        wait = self.retry_hint()
+        return Overloaded(
+            f"the server is busy: {len(self._queue)} jobs are waiting for {self.size} workers; retry in {wait:.2f} s",
+            retry_after_s=wait,
+        )
+
+    def retry_hint(self) -> float:
+        """How long until the queue has room: until the first running job is expected to end.
+
+        A job takes the mean service time (dispatch to answer); one that has
+        already run longer is expected to run as long again. At least 50 ms,
+        at most 5 s (past that, the caller had better try another replica).
+        """
+        now = time.monotonic()
+        mean = self._mean_service_s
+        soonest = min(
+            (max(mean - ran, ran) for ran in (now - w.current.started_at for w in self._workers if w.current)),
+            default=mean,
+        )
+        return max(0.05, min(5.0, soonest))
 
     def _dispatch(self, worker: _Worker, job: _Job) -> None:
         assert self._loop is not None
@@ -635,8 +659,8 @@ class WorkerPool:
             self._loop.call_soon_threadsafe(self._settle, worker, job, result, error)
 
     def _settle(self, worker: _Worker, job: _Job, result: Any, error: BaseException | None) -> None:
-        elapsed = time.monotonic() - job.queued_at
-        self._mean_job_s = 0.9 * self._mean_job_s + 0.1 * elapsed
+        if job.started_at:
+            self._mean_service_s = 0.9 * self._mean_service_s + 0.1 * (time.monotonic() - job.started_at)
         if job.timer is not None:
             job.timer.cancel()
             job.timer = None
