@@ -34,6 +34,8 @@ from tests.integration.test_fault_drills import (
 )
 from tests.serverproc import start_server
 
+pytestmark = pytest.mark.slow  # drills, like test_fault_drills.py: .ci/run runs them (--slow)
+
 #: How soon a stopped job's worker must be gone (bench verdict only).
 STOP_WITHIN_S = 0.100
 

@@ -31,8 +31,10 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-# One browser for the module's tests: one worker runs them.
-pytestmark = pytest.mark.xdist_group("page_browser")
+# One browser for the module's tests: one worker runs them. The browser tier:
+# headless Chromium starts and renders for half a minute of a 2-core machine,
+# so .ci/run runs it (--slow) and scripts/test by default does not.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("page_browser")]
 
 CHANNEL = "paris-1"
 ZONE = "Europe/Paris"

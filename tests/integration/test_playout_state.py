@@ -37,6 +37,7 @@ def _episodes(responses: list[object], show: str) -> list[int]:
     ]
 
 
+@pytest.mark.slow  # a drill: several windows and a server restart
 def test_episodes_continue_across_windows_and_a_restart(tmp_path: Path) -> None:
     channel = "episodes.example"
     done = []

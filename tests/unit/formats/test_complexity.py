@@ -28,6 +28,8 @@ from scheduleflow.server.core.model import Event
 from scheduleflow.server.core.validate import InputEvent, Rules, validate, validate_events
 from scheduleflow.server.formats import Format, parse_document
 
+pytestmark = pytest.mark.slow  # the cost tier: every shape at n, 2n and 4n, best of three; .ci/run runs it (--slow)
+
 #: Between linear (4) and quadratic (16), with room for a noisy shared machine.
 MAX_RATIO = 8.0
 
