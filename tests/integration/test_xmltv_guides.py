@@ -178,7 +178,7 @@ async def test_hostile_and_broken_guides_are_still_refused_with_their_place(clie
     backwards = guide(tag).replace(b'stop="202511221000 +0000"', b'stop="202511220800 +0000"', 1)
     with pytest.raises(ScheduleFlowError) as reversed_stop:
         await client.import_document("", backwards, format="xmltv")
-    assert "line 7: INVALID_DURATION" in reversed_stop.value.message
+    assert "line 7, column 43: INVALID_DURATION" in reversed_stop.value.message
 
     entity = b'<?xml version="1.0"?>\n<!DOCTYPE tv [<!ENTITY x "y">]>\n<tv><channel id="a">&x;</channel></tv>'
     with pytest.raises(ScheduleFlowError) as hostile:

@@ -87,11 +87,16 @@ def test_xmltv_timestamp_findings() -> None:
 </tv>"""
     doc = parse_document(content, Format.XMLTV)
     errors = _errors(doc)
-    assert {k: f.code for k, f in errors.items()} == {"c.example@20250230093000 +0000": FindingCode.INVALID_TIMESTAMP}
+    assert {k: f.code for k, f in errors.items()} == {
+        "c.example@20250230093000 +0000": FindingCode.INVALID_TIMESTAMP,
+        "c.example@20250330T023000Z": FindingCode.INVALID_DURATION,
+    }
     assert errors["c.example@20250230093000 +0000"].location == Location(line=2, column=12)
+    # A stop before the start is an error at its stop attribute (XMLTV forbids
+    # it), and the programme is left out.
+    assert errors["c.example@20250330T023000Z"].location == Location(line=4, column=41)
     # A DST change is no concern of XMLTV's: every time is UTC or has an offset.
-    # A stop before the start is read as is, for Validate to report.
-    assert [e.duration_us for e in doc.events] == [30 * 60 * 10**6, -30 * 60 * 10**6]
+    assert [e.duration_us for e in doc.events] == [30 * 60 * 10**6]
 
 
 def test_normalised_starts_are_summarised_in_one_note_per_spelling() -> None:

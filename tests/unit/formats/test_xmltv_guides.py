@@ -188,15 +188,22 @@ def test_channels_without_an_id_are_left_out_with_a_warning() -> None:
         (b"<tv>\n<programme start='20251122090000' channel='a'>\n</tv>", "mismatch", 3),
         (b"<tv>\n<programme channel='a'><title>t</title></programme></tv>", "needs a start attribute", 2),
         (b"<tv>\n<programme start='2025' stop='x' channel='a'></programme></tv>", "", 0),
+        (b"<tv>\n<programme start='20251122100000' stop='20251122090000' channel='a'></programme></tv>", "", 1),
     ],
 )
 def test_what_xmltv_forbids_is_still_refused_with_its_place(content: bytes, message: str, line: int) -> None:
     if not message:
-        # An unreadable start or stop is an error finding with its place (Import refuses it).
+        # An unreadable start, or a stop before the start, is an error finding
+        # at the attribute (Import refuses it); the programme is left out.
         doc = parse_guide(content).channels[0].document
         (error,) = [f for f in doc.findings if f.severity is Severity.ERROR]
-        assert error.code is FindingCode.INVALID_TIMESTAMP and error.location is not None
-        assert (error.location.line, error.location.column) == (2, 12)
+        assert error.location is not None and not doc.events
+        if line:
+            assert error.code is FindingCode.INVALID_DURATION
+            assert (error.location.line, error.location.column) == (2, 35)
+        else:
+            assert error.code is FindingCode.INVALID_TIMESTAMP
+            assert (error.location.line, error.location.column) == (2, 12)
         return
     with pytest.raises(InvalidInput) as info:
         parse_guide(content)

@@ -21,7 +21,8 @@ Rules:
    channel starts. The last one has no end anyone can know: it ends at the
    caller's ``end_us`` when given, else it is left out with a WARNING
    (MISSING_FIELD) naming it, rather than getting a guessed length. A start
-   or stop that cannot be read is an ERROR finding.
+   or stop that cannot be read, and a stop before its start, are ERROR
+   findings at the attribute (the programme is left out; Import refuses).
 5. XMLTV has no event ids. Export writes ours in ``<episode-num
    system="scheduleflow-id">`` (``system`` is free text in the DTD and the
    validator checks only ``xmltv_ns`` numbers) and the asset id likewise in
@@ -659,6 +660,19 @@ class _Reader(ElementReader):
                     "programme",
                     "stop",
                 )
+            if duration_us < 0:
+                # XMLTV forbids it (rule 4): an error at the stop attribute,
+                # which refuses the channel's import; the event is left out.
+                collector.findings.append(
+                    Finding(
+                        FindingCode.INVALID_DURATION,
+                        Severity.ERROR,
+                        f"event {row.event_id!r} stops before it starts: check its stop",
+                        (row.event_id,),
+                        self.where(row.line, "programme", "stop"),
+                    )
+                )
+                continue
             metadata = row.metadata
             if row.clumpidx:
                 metadata = {**metadata, CLUMP_KEY: row.clumpidx.strip()}
