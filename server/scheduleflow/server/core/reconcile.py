@@ -69,6 +69,11 @@ class AsRunEntry(NamedTuple):
 NOT_AIRED_STATUSES = frozenset({"did not air", "preempted", "missing content"})
 
 
+def _not_aired(status: str) -> bool:
+    """Whether a status (several joined by "; ") says the entry did not air."""
+    return any(part.strip().lower() in NOT_AIRED_STATUSES for part in status.split(";"))
+
+
 class Outcome(enum.StrEnum):
     """What happened to one planned or aired event; the proto enum's suffixes."""
 
@@ -99,20 +104,49 @@ class Thresholds:
                 raise ValueError(f"{name} must not be negative")
 
 
-@dataclass(frozen=True, slots=True)
-class ReconcileFinding:
-    """One outcome, with the ids on both sides (rule 5)."""
+class ReconcileFinding(NamedTuple):
+    """One outcome, with the ids on both sides (rule 5).
+
+    A NamedTuple with its message made on demand: a day's reconciliation makes
+    one per event, and a frozen dataclass costs several times as much to make
+    (see ``core.model``'s rule 3)."""
 
     outcome: Outcome
     planned_id: str
     asrun_id: str
-    #: How much: late/early by, short/long by (positive); 0 otherwise.
+    #: How much: late/early by, short/long by (positive); the length of a
+    #: missed or unscheduled event; 0 otherwise.
     amount_us: int
-    message: str
     planned_start_us: int | None = None
     aired_start_us: int | None = None
     planned_asset_id: str = ""
     aired_asset_id: str = ""
+    #: The as-run status that made an event MISSED, if one did.
+    status: str = ""
+
+    @property
+    def message(self) -> str:
+        """What happened, for people."""
+        planned, amount = repr(self.planned_id), _fmt(self.amount_us)
+        outcome = self.outcome
+        if outcome is Outcome.AS_PLANNED:
+            return f"{planned} aired as planned"
+        if outcome is Outcome.LATE:
+            return f"{planned} aired {amount} late"
+        if outcome is Outcome.EARLY:
+            return f"{planned} aired {amount} early"
+        if outcome is Outcome.SHORT:
+            return f"{planned} ran {amount} short"
+        if outcome is Outcome.LONG:
+            return f"{planned} ran {amount} long"
+        if outcome is Outcome.MISSED:
+            if self.status:
+                return f"{planned} did not air ({self.status})"
+            return f"{planned} was scheduled but no as-run entry reports it"
+        aired = repr(self.aired_asset_id or self.asrun_id)
+        if outcome is Outcome.SUBSTITUTED:
+            return f"{planned} was planned with {self.planned_asset_id!r}; {aired} aired instead"
+        return f"{aired} aired for {amount} but was never scheduled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +179,12 @@ def _fmt(us: int) -> str:
     return f"{seconds:.3f}".rstrip("0").rstrip(".") + " s"
 
 
+def _paired(outcome: Outcome, event: Event, entry: AsRunEntry, amount: int, status: str = "") -> ReconcileFinding:
+    return ReconcileFinding(
+        outcome, event.id, entry.id, amount, event.start_us, entry.start_us, event.asset_id, entry.asset_id, status
+    )
+
+
 def reconcile(
     planned: Sequence[Event],
     asrun: Sequence[AsRunEntry],
@@ -166,63 +206,47 @@ def reconcile(
     aired = on_time = start_dev = duration_dev = 0
     leftovers: list[AsRunEntry] = []
 
-    def compare(event: Event, entry: AsRunEntry) -> None:
+    on_time_us, duration_us = limits.on_time_tolerance_us, limits.duration_tolerance_us
+
+    def compare(event: Event, entry: AsRunEntry, not_aired: bool) -> None:
         nonlocal on_time, start_dev, duration_dev
-
-        def add(outcome: Outcome, amount: int, message: str) -> None:
-            findings.append(
-                ReconcileFinding(
-                    outcome,
-                    event.id,
-                    entry.id,
-                    amount,
-                    message,
-                    event.start_us,
-                    entry.start_us,
-                    event.asset_id,
-                    entry.asset_id,
-                )
-            )
-
-        if entry.status.strip().lower() in NOT_AIRED_STATUSES:
-            add(Outcome.MISSED, 0, f"{event.id!r} did not air ({entry.status})")
+        if not_aired:
+            findings.append(_paired(Outcome.MISSED, event, entry, 0, entry.status))
             return
         if entry.asset_id and event.asset_id and entry.asset_id != event.asset_id:
-            add(
-                Outcome.SUBSTITUTED,
-                0,
-                f"{event.id!r} was planned with {event.asset_id!r}; {entry.asset_id!r} aired instead",
-            )
+            findings.append(_paired(Outcome.SUBSTITUTED, event, entry, 0))
             return
         delta = entry.start_us - event.start_us
         length = entry.duration_us - event.duration_us
         start_dev += abs(delta)
         duration_dev += abs(length)
         before = len(findings)
-        if delta > limits.on_time_tolerance_us:
-            add(Outcome.LATE, delta, f"{event.id!r} aired {_fmt(delta)} late")
-        elif -delta > limits.on_time_tolerance_us:
-            add(Outcome.EARLY, -delta, f"{event.id!r} aired {_fmt(-delta)} early")
+        if delta > on_time_us:
+            findings.append(_paired(Outcome.LATE, event, entry, delta))
+        elif -delta > on_time_us:
+            findings.append(_paired(Outcome.EARLY, event, entry, -delta))
         else:
             on_time += 1
-        if length > limits.duration_tolerance_us:
-            add(Outcome.LONG, length, f"{event.id!r} ran {_fmt(length)} long")
-        elif -length > limits.duration_tolerance_us:
-            add(Outcome.SHORT, -length, f"{event.id!r} ran {_fmt(-length)} short")
+        if length > duration_us:
+            findings.append(_paired(Outcome.LONG, event, entry, length))
+        elif -length > duration_us:
+            findings.append(_paired(Outcome.SHORT, event, entry, -length))
         if len(findings) == before:
-            add(Outcome.AS_PLANNED, 0, f"{event.id!r} aired as planned")
+            findings.append(_paired(Outcome.AS_PLANNED, event, entry, 0))
 
     for entry in asrun:
-        if entry.status.strip().lower() not in NOT_AIRED_STATUSES:
+        not_aired = bool(entry.status) and _not_aired(entry.status)
+        if not not_aired:
             aired += 1
         index = by_id.get(entry.planned_id) if entry.planned_id else None
         if index is None or matched[index]:
             leftovers.append(entry)
             continue
         matched[index] = True
-        compare(plan[index], entry)
+        compare(plan[index], entry, not_aired)
 
     for entry in leftovers:
+        not_aired = bool(entry.status) and _not_aired(entry.status)
         # Rule 1: the same asset, near the same start, not yet reported.
         lo = bisect.bisect_left(starts, entry.start_us - limits.match_window_us)
         hi = bisect.bisect_right(starts, entry.start_us + limits.match_window_us)
@@ -233,8 +257,10 @@ def reconcile(
                 best = i
         if best is not None:
             matched[best] = True
-            compare(plan[best], entry)
+            compare(plan[best], entry, not_aired)
             continue
+        if not_aired:
+            continue  # reports a planned event we do not hold: nothing aired
         # Rule 3: whatever unmatched planned event it covers most.
         end = bisect.bisect_left(starts, entry.end_us)
         first = bisect.bisect_left(starts, entry.start_us - longest)
@@ -245,8 +271,7 @@ def reconcile(
             overlap = min(plan[i].end_us, entry.end_us) - max(plan[i].start_us, entry.start_us)
             if overlap > cover:
                 most, cover = i, overlap
-        not_aired = entry.status.strip().lower() in NOT_AIRED_STATUSES
-        if most is not None and not not_aired:
+        if most is not None:
             matched[most] = True
             event = plan[most]
             findings.append(
@@ -254,46 +279,31 @@ def reconcile(
                     Outcome.SUBSTITUTED,
                     event.id,
                     entry.id,
-                    entry.start_us - event.start_us,
-                    f"{event.id!r} ({event.asset_id or event.title!r}) was replaced by "
-                    f"{entry.asset_id or entry.title or entry.id!r}",
+                    0,
                     event.start_us,
                     entry.start_us,
                     event.asset_id,
-                    entry.asset_id,
+                    entry.asset_id or entry.title,
                 )
             )
             continue
-        if not_aired:
-            continue  # reports a planned event we do not hold: nothing aired
         findings.append(
             ReconcileFinding(
                 Outcome.UNSCHEDULED,
                 "",
                 entry.id,
                 entry.duration_us,
-                f"{entry.asset_id or entry.title or entry.id!r} aired for {_fmt(entry.duration_us)} but was never scheduled",
                 None,
                 entry.start_us,
                 "",
-                entry.asset_id,
+                entry.asset_id or entry.title,
             )
         )
 
     for i, event in enumerate(plan):
         if not matched[i]:
             findings.append(
-                ReconcileFinding(
-                    Outcome.MISSED,
-                    event.id,
-                    "",
-                    event.duration_us,
-                    f"{event.id!r} was scheduled but no as-run entry reports it",
-                    event.start_us,
-                    None,
-                    event.asset_id,
-                    "",
-                )
+                ReconcileFinding(Outcome.MISSED, event.id, "", event.duration_us, event.start_us, None, event.asset_id)
             )
 
     findings.sort(
