@@ -36,3 +36,27 @@ def test_a_document_duration_under_a_microsecond_is_refused_as_written() -> None
     assert "'PT0.0000001S'" in message and "shorter than a microsecond" in message
     assert "PT0S" not in message
     assert exc.value.violations[0].where.field == "/events/0/duration"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(
+            {
+                "scheduleflow": 1,
+                "events": [{"id": "a", "start": "2025-11-22T09:00:00.123456789Z", "duration": "PT30M"}],
+            }
+        ).encode(),
+        b'<schedule xmlns="https://scheduleflow.dev/schema/v1" version="1"><event id="a" start="2025-11-22T09:00:00.123456789Z"'
+        b' duration="PT30M"/></schedule>',
+    ],
+    ids=["json", "xml"],
+)
+def test_a_document_start_finer_than_a_microsecond_is_truncated_and_reported(content: bytes) -> None:
+    request = spb.ValidateRequest(document=pb.Document(content=content), return_events=True)
+    response = spb.ValidateResponse.FromString(validate_general(request.SerializeToString(), 100))
+    assert response.events[0].start_time.nanos == 123_456_000
+    finer = [f for f in response.findings if "below a microsecond" in f.message]
+    assert [(f.code, f.severity, list(f.event_ids)) for f in finer] == [
+        (pb.FINDING_CODE_NORMALISED_TIMESTAMP, pb.SEVERITY_INFO, ["a"])
+    ]

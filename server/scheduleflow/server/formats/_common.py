@@ -350,8 +350,15 @@ class Collector:
     def error(self, code: FindingCode, message: str, event_id: str, where: Location) -> None:
         self.findings.append(Finding(code, Severity.ERROR, message, (event_id,), where))
 
-    def normalised(self, spelling: str, event_id: str, where: Location) -> None:
-        """Note a start given with an offset or as local time (summarised once per spelling)."""
+    def normalised(self, spelling: str, event_id: str, where: Location, *, finer: bool = False) -> None:
+        """Note a start given with an offset or as local time (summarised once
+        per spelling), or with digits below a microsecond, which were dropped."""
+        if finer:
+            self._normalised_count["finer"] = self._normalised_count.get("finer", 0) + 1
+            finer_ids = self._normalised.setdefault("finer", [])
+            if len(finer_ids) < _SUMMARY_IDS:
+                finer_ids.append(event_id)
+            self._normalised_at.setdefault("finer", where)
         if spelling == "utc":
             return
         ids = self._normalised.setdefault(spelling, [])
@@ -367,11 +374,17 @@ class Collector:
         # million identical notes would drown the findings that matter.
         for spelling, count in self._normalised_count.items():
             how = f"as local time in {zone_name}" if spelling == "local" else "with a UTC offset"
+            message = f"{count} event start{'s were' if count != 1 else ' was'} given {how} and normalised to UTC"
+            if spelling == "finer":
+                message = (
+                    f"{count} event start{'s' if count != 1 else ''} had digits below a microsecond; schedules "
+                    "keep times to the microsecond, so they were truncated"
+                )
             findings.append(
                 Finding(
                     FindingCode.NORMALISED_TIMESTAMP,
                     Severity.INFO,
-                    f"{count} event start{'s were' if count != 1 else ' was'} given {how} and normalised to UTC",
+                    message,
                     tuple(self._normalised[spelling]),
                     self._normalised_at[spelling],
                 )

@@ -622,13 +622,13 @@ class _Reader:
                 return
             # A local time before the channel (and its zone) was read (rule 4).
             self.pending.append(_Pending(len(self.collector.events), start, start_where))
-            start_us, spelling = 0, "utc"
+            start_us, spelling, finer = 0, "utc", False
         else:
-            start_us, spelling = parsed.us, parsed.spelling
+            start_us, spelling, finer = parsed.us, parsed.spelling, parsed.finer
             problem = end_problem(start_us, duration_us)
             if problem:
                 raise fail(problem, "/duration")
-        self.collector.normalised(spelling, event_id, where)
+        self.collector.normalised(spelling, event_id, where, finer=finer)
         share = self.texts.share
         self.collector.add(
             Event(
@@ -665,7 +665,7 @@ class _Reader:
                 pointer = item.where.field.rpartition("/")[0] + "/duration"
                 raise InvalidInput.at(problem, line=item.where.line, column=item.where.column, field=pointer)
             events.set_start(item.index, parsed.us)
-            self.collector.normalised(parsed.spelling, event.id, locations[item.index])
+            self.collector.normalised(parsed.spelling, event.id, locations[item.index], finer=parsed.finer)
         if dropped:
             self.collector.events = events.without(dropped)
             self.collector.locations = locations.without(dropped)

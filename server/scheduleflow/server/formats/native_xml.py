@@ -297,7 +297,7 @@ class _Reader(ElementReader):
         problem = end_problem(parsed.us, duration_us)
         if problem:
             raise self.fail(f"event {event_id!r}: {problem}", line, "event", "duration")
-        self.collector.normalised(parsed.spelling, event_id, where)
+        self.collector.normalised(parsed.spelling, event_id, where, finer=parsed.finer)
         self.collector.add(
             Event(
                 id=event_id,
