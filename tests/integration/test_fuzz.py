@@ -334,6 +334,14 @@ def _valid_requests() -> dict[str, list[Message]]:
         "UpsertChannel": [spb.UpsertChannelRequest(channel=pb.Channel(id="up.example", time_zone="Europe/Paris"))],
         "DeleteChannel": [spb.DeleteChannelRequest(channel_id="up.example")],
         "ListEvents": [spb.ListEventsRequest(channel_id=SEEDED, page_size=5, window=window)],
+        "GetPlayoutState": [
+            spb.GetPlayoutStateRequest(channel_id="sched.example"),
+            spb.GetPlayoutStateRequest(channel_id=SEEDED, at_time={"seconds": day}),
+        ],
+        "ResetPlayoutState": [
+            spb.ResetPlayoutStateRequest(channel_id="sched.example", after_time={"seconds": day + 3600}),
+            spb.ResetPlayoutStateRequest(channel_id=SEEDED),
+        ],
         "ReconcileAsRun": [
             spb.ReconcileAsRunRequest(
                 channel_id=SEEDED,
