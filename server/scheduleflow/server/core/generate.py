@@ -44,9 +44,12 @@ same code runs in a pool worker and in unit tests. The engine's rules:
    is reported as unfilled. In that stretch filler is preferred to bending a
    rule: RELAX bends one only when nothing is eligible at all, or when a
    whole item's length would otherwise stay empty.
-7. Dayparts (``generate_dayparts``) restrict which items may start at an
-   instant of local time; each daypart keeps its own playback-order state,
-   while cooldowns are shared by all.
+7. Time slots and dayparts (``generate_dayparts``) restrict which items may
+   start at an instant of local time; each keeps its own playback-order
+   state, while cooldowns are shared by all. A show or item slot airs its
+   show's next episode or its item, and no other context draws those items;
+   gaps are filled in pieces that end where slots start and end, so a slot
+   starts on its instant when the material allows.
 8. Filler items are exempt from cooldowns and separations and air as FILLER.
 9. Cost is near-linear in the number of events: last starts per item,
    artist, category and show live in dicts, so checking an item costs
@@ -56,6 +59,11 @@ same code runs in a pool worker and in unit tests. The engine's rules:
 10. Every step advances time, so generation always ends; a window that would
     need more than ``MAX_EVENTS`` events is rejected rather than exhausting
     the worker's memory.
+11. ``state`` (``core.playout_state``) resumes the orders where the window
+    before left them (each show's next episode, the rest of each shuffle
+    deck, the next sequential item); the result's ``state`` is where they
+    stand at the window's end. Without one every order starts afresh, and
+    the output is what it was before states existed.
 """
 
 from __future__ import annotations
