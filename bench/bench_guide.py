@@ -35,6 +35,7 @@ import concurrent.futures
 import contextlib
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -150,15 +151,44 @@ def guide(channels: int, per_channel: int) -> bytes:
     return "".join(parts).encode()
 
 
-def cpu_seconds(server: ServerProcess) -> float:
-    """CPU time (user + system) of the server and every process under it."""
-    me = psutil.Process(server.pid)
-    total = 0.0
-    for process in (me, *me.children(recursive=True)):
-        with contextlib.suppress(psutil.Error):
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
+class CpuMeter:
+    """CPU time (user + system) the server and every process under it spend
+    while the meter runs, sampled every 20 ms per process: a worker that
+    retires after a big job (``pool``: grown by more than its limit) takes
+    its counters with it, so its last sample is what it spent."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process(self.server.pid)
+        for process in (me, *me.children(recursive=True)):
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                self._last[process.pid] = times.user + times.system
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self._first.get(pid, 0.0) for pid, cpu in self._last.items())
+
+    def __enter__(self) -> CpuMeter:
+        self._sample()
+        self._first = dict(self._last)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
 
 
 async def commit_channel_by_channel(path: Path, content: bytes) -> tuple[float, float, float, int]:
@@ -218,12 +248,11 @@ def main() -> int:
                 with concurrent.futures.ThreadPoolExecutor(2) as pool:
                     list(pool.map(lambda _: client.import_document("", warm, format="xmltv", dry_run=True), range(4)))
                 idle = server.rss_bytes()
-                with PeakRss(server) as peak:
-                    cpu0 = cpu_seconds(server)
+                with PeakRss(server) as peak, CpuMeter(server) as cpu_meter:
                     t0 = time.perf_counter()
                     reply = client.import_document("", content, format="xmltv", mode="replace-all")
                     one_call = time.perf_counter() - t0
-                    one_call_cpu = cpu_seconds(server) - cpu0
+                one_call_cpu = cpu_meter.seconds
         finally:
             server.terminate()
     imported = sum(c.added for c in reply.channels)
