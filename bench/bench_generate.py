@@ -123,6 +123,9 @@ def _day_by_day(days: int, order: PlaybackOrder) -> tuple[list[Event], list[Play
 
 async def _continuation(days: list[int], order: PlaybackOrder, runs: int) -> None:
     held_events, states = _day_by_day(max(days), order)
+    # The year of events this script holds to seed the store is not what a
+    # worker holds: keep the collector from walking it in every round.
+    gc.freeze()
     day_request = make_request(1, order, False)
     reach = rule_reach(day_request.playlist, day_request.rules)
     print(
