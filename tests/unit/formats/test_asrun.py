@@ -87,3 +87,45 @@ def test_timecode_corners() -> None:
     assert frames_of(-1, RATES["25"]) is None
     # Hours past a day count on: the label of a 25-hour span.
     assert Timecode.from_frames(25 * 3600 * 25, RATES["25"]).text() == "25:00:00:00"
+
+
+_HEAD = (
+    b'<?xml version="1.0"?>\n<BxfMessage xmlns="http://smpte-ra.org/schemas/2021/2017/BXF" id="urn:uuid:'
+    b'00000000-0000-4000-8000-000000000001" dateTime="2025-06-02T00:00:00Z" messageType="Information" origin="a"'
+    b' originType="Automation" userName="u">\n<BxfData>\n<Schedule type="Primary" scheduleId="urn:uuid:'
+    b'00000000-0000-4000-8000-000000000002">\n'
+)
+_TAIL = b"</Schedule>\n</BxfData>\n</BxfMessage>\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "line"),
+    [
+        (b"<AsRun>\n<Other/>\n</AsRun>\n", "needs a <BasicAsRun> or a <CompleteAsRun>", 5),
+        (
+            b"<AsRun><BasicAsRun><AsRunEventId><Null/></AsRunEventId>\n</BasicAsRun></AsRun>\n",
+            "needs its <AsRunDetail>",
+            5,
+        ),
+        (
+            b"<AsRun><BasicAsRun><AsRunEventId><Null/></AsRunEventId><AsRunDetail><Status>Unknown</Status>"
+            b"<Type>Primary</Type>\n<Duration><UtcDuration>PT1S</UtcDuration></Duration></AsRunDetail></BasicAsRun></AsRun>\n",
+            "needs a <StartDateTime> and a <Duration>",
+            5,
+        ),
+        (
+            b"<AsRun><BasicAsRun><AsRunEventId><Null/></AsRunEventId><AsRunDetail><Status>Unknown</Status>"
+            b"<Type>Primary</Type><StartDateTime><UtcDateTime>2025-02-30T00:00:00Z</UtcDateTime></StartDateTime>\n"
+            b"<Duration><UtcDuration>PT1S</UtcDuration></Duration></AsRunDetail></BasicAsRun></AsRun>\n",
+            "as-run entry 'asrun-1'",
+            5,
+        ),
+        (b"<AsRun>&bad;</AsRun>\n", "undefined entity", 5),
+    ],
+)
+def test_a_malformed_bxf_as_run_is_refused_at_its_line(body: bytes, message: str, line: int) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse_asrun(_HEAD + body + _TAIL)
+    assert message in info.value.message
+    where = info.value.violations[0].where
+    assert where.line == line and where.column > 0
