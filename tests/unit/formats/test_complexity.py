@@ -97,7 +97,52 @@ def _json_event(i: int, **extra: object) -> dict[str, object]:
     return {"id": f"e{i}", "start": "2025-11-22T09:00:00Z", "duration": "PT1H", **extra}
 
 
+_BXF_NS = "http://smpte-ra.org/schemas/2021/2017/BXF"
+
+
+def _bxf(body: str, schedule_attrs: str = "") -> bytes:
+    # One line, as an export writes it: positions must not be found by
+    # scanning the line for every event (that once made a day take 36 s).
+    return (
+        f'<BxfMessage xmlns="{_BXF_NS}"><BxfData><Schedule type="Primary"{schedule_attrs}>{body}'
+        "</Schedule></BxfData></BxfMessage>"
+    ).encode()
+
+
+def _bxf_event(i: int, private: str = "", note: str = "") -> str:
+    return (
+        f"<ScheduledEvent><EventData><EventId><EventId>urn:uuid:00000000-0000-4000-8000-{i:012d}</EventId></EventId>"
+        "<PrimaryEvent><ProgramEvent><SegmentNumber>1</SegmentNumber></ProgramEvent></PrimaryEvent>"
+        '<StartDateTime><SmpteDateTime broadcastDate="2025-11-22" frameRate="25"><SmpteTimeCode>09:00:00:00'
+        "</SmpteTimeCode></SmpteDateTime></StartDateTime><LengthOption><Duration><UtcDuration>PT10.01S</UtcDuration>"
+        f"</Duration></LengthOption><StartMode>Follow</StartMode><EndMode>Duration</EndMode>{note}{private}"
+        "</EventData></ScheduledEvent>"
+    )
+
+
 SHAPES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
+    # Every event kept verbatim (a note ScheduleFlow does not model) and with a
+    # finding (10.01 s is off the 25 fps grid): the dearest events there are.
+    "bxf events on one line": (
+        _doc(
+            Format.BXF,
+            lambda n: _bxf(
+                "".join(_bxf_event(i, note="<EventNotes><EventNote>n</EventNote></EventNotes>") for i in range(n))
+            ),
+        ),
+        300,
+    ),
+    "bxf schedule attributes": (_doc(Format.BXF, lambda n: _bxf(_bxf_event(0), _attrs(n))), 10_000),
+    "bxf private information": (
+        _doc(
+            Format.BXF, lambda n: _bxf(_bxf_event(0, private=f"<PrivateInformation>{'<p/>' * n}</PrivateInformation>"))
+        ),
+        10_000,
+    ),
+    "bxf deep nesting": (
+        _doc(Format.BXF, lambda n: _bxf("".join(_bxf_event(i, private=_nest(50)) for i in range(n)))),
+        200,
+    ),
     # -- ScheduleFlow XML
     "xml root attributes": (_doc(Format.XML, lambda n: _xml("", _attrs(n))), 10_000),
     "xml event attributes": (_doc(Format.XML, lambda n: _xml(_xml_event(0, attrs=_attrs(n)))), 10_000),

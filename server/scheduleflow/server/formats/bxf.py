@@ -190,6 +190,8 @@ class _Reader:
     spelling: str = "utc"
     #: Reading an AsRun message: its entries, instead of events.
     entries: list[AsRunEntry] | None = None
+    #: Findings given a column so far (``where``).
+    located: int = 0
 
     # -- errors
 
@@ -202,11 +204,14 @@ class _Reader:
         return InvalidInput.at(message, line=line, column=column)
 
     def where(self, el: etree._Element, *, precise: bool = True) -> Location:
-        """Where ``el`` starts; without ``precise`` only its line, which costs
-        nothing (a column is found by scanning the line, and an export writes
-        the whole message on one: every event's column would be quadratic)."""
+        """Where ``el`` starts. Its column only when ``precise``, and for the
+        first ``_LOCATED_FINDINGS`` findings: a column is found by scanning
+        the line, an export writes the whole message on one, and a column
+        for every event (or every finding) would make reading quadratic."""
         line = safety.line_of(el)
-        if not precise:
+        if precise:
+            self.located += 1
+        if not precise or self.located > _LOCATED_FINDINGS:
             return Location(line, 0)
         tag = safety.local_name(el.tag) if isinstance(el.tag, str) else ""
         line, column = self.lines.locate(line, tag) if tag else (line, 0)
@@ -699,6 +704,8 @@ class _Reader:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Findings that get a column (``_Reader.where``); the rest their line.
+_LOCATED_FINDINGS = 50
 
 
 def _parent_name(el: etree._Element) -> str:
