@@ -128,3 +128,22 @@ def test_cli_import_export_reconcile(server: ServerProcess, tmp_path: Path, caps
     assert status == 0 and json.loads(out)["summary"]["planned"] == "8"
     status, out = run("export-asrun", "--channel", channel, "--format", "json")
     assert status == 0 and len(json.loads(out)["entries"]) == 8
+
+
+async def test_the_pool_path_imports_updates_and_reconciles(tmp_path: Path) -> None:
+    """Every request through the workers (nothing inline): the worker that
+    parses an update commits it from its own store connection."""
+    from tests.serverproc import start_server
+
+    with start_server(tmp_path, "--inline-max-bytes", "0") as running:
+        async with AsyncClient(running.address, timeout=60) as pooled:
+            channel = unique("pool")
+            await pooled.import_document(channel, (CORPUS / "schedule_2017_program_and_spots.xml").read_bytes())
+            result = await pooled.import_document(channel, (CORPUS / "update_add_replace_delete.xml").read_bytes())
+            assert (result.added, result.updated, result.removed, result.revision) == (1, 1, 1, 2)
+            plan = unique("pool-plan")
+            await pooled.import_document(plan, (CORPUS / "asrun_plan.xml").read_bytes())
+            report = await pooled.reconcile_as_run(plan, (CORPUS / "asrun_all_outcomes.xml").read_bytes())
+            assert report.summary.outcomes["MISSED"] == 2 and report.asrun_id > 0
+            exported = await pooled.export_as_run(plan, format="json")
+            assert exported.entry_count == 8
