@@ -90,3 +90,15 @@ def test_nothing_to_resolve_changes_nothing() -> None:
     kept, _, findings = resolve_later_wins(events, [])
 
     assert kept == events and findings == []
+
+
+def test_a_guide_without_conflicts_keeps_its_columns() -> None:
+    from scheduleflow.server.core.table import EventTable
+
+    table = EventTable([ev("b", 30, 30), ev("a", 0, 30), ev("c", 60, 30)])  # out of order, no conflict
+
+    kept, _, findings = resolve_later_wins(table, [])
+
+    assert kept is table and findings == []
+    touching = EventTable([ev("a", 0, 30), ev("b", 29, 30)])
+    assert resolve_later_wins(touching, [])[2] != []
