@@ -239,14 +239,17 @@ class Client:
         format: EnumName = "xml",
         window: Window | None = None,
         pretty: bool = False,
+        utc_times: bool = False,
         timeout: float | None = None,
     ) -> spb.ExportResponse:
         """Export a channel's schedule (the events overlapping ``window``) as a document.
 
         The response's ``content`` holds the document; ``revision`` the
-        revision it reflects.
+        revision it reflects. ``utc_times`` writes XMLTV times in UTC rather
+        than with the guide's own offsets or the channel zone's.
         """
         request = _convert.export_request(channel_id, format=format, window=window, pretty=pretty)
+        request.utc_times = utc_times
         response: spb.ExportResponse = self._unary(self._stub.Export, request, timeout)
         return response
 

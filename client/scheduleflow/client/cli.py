@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     _format_option(sub, _FORMATS[1:], "xml")
     _window_options(sub, "only events overlapping this window")
     sub.add_argument("--pretty", action="store_true", help="indented, human-readable output")
+    sub.add_argument(
+        "--utc", action="store_true", help="XMLTV: write times in UTC, not the guide's offsets or the channel zone's"
+    )
     sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
     sub = command(
@@ -510,7 +513,9 @@ def _import(client: Client, args: argparse.Namespace) -> int:
 
 
 def _export(client: Client, args: argparse.Namespace) -> int:
-    response = client.export(args.channel, format=args.format, window=_window(args), pretty=args.pretty)
+    response = client.export(
+        args.channel, format=args.format, window=_window(args), pretty=args.pretty, utc_times=args.utc
+    )
     _write_document(args, response, f"{response.event_count} events at revision {response.revision}")
     return EXIT_OK
 

@@ -57,6 +57,7 @@ class FindingCode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FINDING_CODE_NONSTANDARD_CHANNEL_ID: _ClassVar[FindingCode]
     FINDING_CODE_EXTENSION_NOT_STORED: _ClassVar[FindingCode]
     FINDING_CODE_CONFLICT_RESOLVED: _ClassVar[FindingCode]
+    FINDING_CODE_NOT_KEPT: _ClassVar[FindingCode]
 
 class PlaybackOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -113,6 +114,7 @@ FINDING_CODE_NOT_WHOLE_FRAMES: FindingCode
 FINDING_CODE_NONSTANDARD_CHANNEL_ID: FindingCode
 FINDING_CODE_EXTENSION_NOT_STORED: FindingCode
 FINDING_CODE_CONFLICT_RESOLVED: FindingCode
+FINDING_CODE_NOT_KEPT: FindingCode
 PLAYBACK_ORDER_UNSPECIFIED: PlaybackOrder
 PLAYBACK_ORDER_SEQUENTIAL: PlaybackOrder
 PLAYBACK_ORDER_SHUFFLE: PlaybackOrder

@@ -78,6 +78,7 @@ class FindingCode(enum.StrEnum):
     NONSTANDARD_CHANNEL_ID = "NONSTANDARD_CHANNEL_ID"
     EXTENSION_NOT_STORED = "EXTENSION_NOT_STORED"
     CONFLICT_RESOLVED = "CONFLICT_RESOLVED"
+    NOT_KEPT = "NOT_KEPT"
 
 
 @dataclass(frozen=True, slots=True)

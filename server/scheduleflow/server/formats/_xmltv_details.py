@@ -30,13 +30,17 @@ from scheduleflow.server.core.model import (
     ChannelDetails,
     Credit,
     EpisodeNum,
+    Finding,
+    FindingCode,
     Fragment,
     Icon,
     Image,
     LangText,
     Link,
+    Location,
     ProgrammeDetails,
     Rating,
+    Severity,
 )
 from scheduleflow.server.core.sharing import TextPool
 from scheduleflow.server.formats._common import detail_texts, escape_attr, escape_text, illegal_char
@@ -292,6 +296,42 @@ def read_channel_details(el: etree._Element, texts: TextPool) -> ChannelDetails:
         kept.append(Fragment(position, verbatim(child)))
     attributes = tuple((str(name), str(text)) for name, text in el.attrib.items() if name != "id")
     return ChannelDetails(tuple(names), tuple(icons), tuple(urls), attributes, tuple(kept))
+
+
+_COMMENT = re.compile(rb"<!--")
+_PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])")
+
+
+def unkept_findings(content: bytes, tv_attributes: Sequence[str]) -> list[Finding]:
+    """INFO findings for what an XMLTV document holds and no store keeps:
+    the attributes of ``<tv>`` (document-level: a channel's export writes its
+    own), comments and processing instructions (the parser drops them)."""
+    out: list[Finding] = []
+    if tv_attributes:
+        out.append(
+            Finding(
+                FindingCode.NOT_KEPT,
+                Severity.INFO,
+                f"the attributes of <tv> ({', '.join(tv_attributes[:10])}) are not stored: they describe the "
+                "document, and an export writes its own",
+                (),
+                Location(line=1),
+            )
+        )
+    for pattern, what in ((_COMMENT, "comments"), (_PROCESSING_INSTRUCTION, "processing instructions")):
+        m = pattern.search(content)
+        if m is not None:
+            line = content.count(b"\n", 0, m.start()) + 1
+            out.append(
+                Finding(
+                    FindingCode.NOT_KEPT,
+                    Severity.INFO,
+                    f"{what} are not kept: XML parsing drops them, and exports do not have them",
+                    (),
+                    Location(line=line),
+                )
+            )
+    return out
 
 
 # ---------------------------------------------------------------- writing

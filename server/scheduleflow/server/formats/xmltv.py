@@ -15,8 +15,10 @@ Rules:
    An id outside RFC 2838 form is an INFO finding (NONSTANDARD_CHANNEL_ID).
    Export still writes only DNS-like ids (``tv_validate_file`` rejects others).
 3. Times are XMLTV's ``YYYYMMDDhhmmss +zzzz``; no offset means UTC (the DTD
-   says so). Export writes every instant with the offset the channel's zone
-   has at that instant, in whole seconds (XMLTV's precision).
+   says so). Export writes a time with the offset the guide wrote it with
+   (kept in the event's details), else with the offset the channel's zone
+   has at that instant, or in UTC when asked (``utc_times``), in whole
+   seconds (XMLTV's precision).
 4. A programme without ``stop`` ends where the next later programme of its
    channel starts. The last one has no end anyone can know: it ends at the
    caller's ``end_us`` when given, else it is left out with a WARNING
@@ -30,13 +32,17 @@ Rules:
    (``dd_progid``). Import uses them, or derives the id
    ``<channel>@<UTC start as YYYYMMDDThhmmssZ>`` (``#n`` added for the n-th
    programme of a clump), stable across re-imports of the same listing.
-6. Programme children map to metadata (table ``_TEXT`` and friends below);
-   repeated elements are joined with "; ", text is stripped (leading and
-   trailing whitespace "is not significant", says the DTD), ``lang``
-   attributes and titles after the first are dropped, elements we do not map
-   (icon, video, audio, subtitles, review, image, length) are ignored.
-   Export writes the mapped keys back in the DTD's order; other metadata,
-   ``kind`` and ``fixed_start`` have no place in XMLTV and are not exported.
+6. Nothing of a programme or a channel is lost: every child and attribute
+   is kept in the event's (channel's) ``details``, typed where a user would
+   query it, verbatim otherwise (``_xmltv_details``), and export writes them
+   back as they came. ``title`` is the first title, stripped, and
+   ``metadata`` a flat summary (table ``_TEXT`` and friends below: repeated
+   elements joined with "; ", text stripped) for callers that read only
+   those; an event without details (from a native format or the API) is
+   written from them. ``kind`` and ``fixed_start`` have no place in XMLTV.
+   What cannot be kept is an INFO finding (NOT_KEPT): the
+   attributes of ``<tv>``, comments and processing instructions (the
+   hardened parser drops them).
 7. Lenient where real files vary, strict where the DTD is: unknown children
    and attributes of ``<channel>``/``<programme>`` are ignored; ``x-*`` and
    other unknown elements under ``<tv>`` are accepted (with what they hold,
@@ -100,6 +106,7 @@ from scheduleflow.server.formats._xmltv_details import (
     programme_attributes,
     programme_children,
     read_channel_details,
+    unkept_findings,
 )
 from scheduleflow.server.formats.limits import Limits
 
@@ -281,6 +288,8 @@ class _Reader(ElementReader):
         #: Channels and programmes with an empty channel id: first line, count.
         self.nameless: list[int] = []
         self.texts = TextPool()
+        #: Attribute names of <tv>: document-level, not kept (rule 6).
+        self.tv_attributes: list[str] = []
         #: Findings given a column so far (``where``).
         self.located = 0
         self.details_reader = ProgrammeDetailsReader(self.texts)
@@ -302,6 +311,7 @@ class _Reader(ElementReader):
 
     def on_root_start(self, root: etree._Element) -> None:
         self.check_namespace(root)
+        self.tv_attributes = [str(name) for name in root.attrib]
 
     def on_start(self, el: etree._Element) -> None:
         self.check_namespace(el)
@@ -573,6 +583,7 @@ class _Reader(ElementReader):
                     Location(line=self.nameless[0]),
                 )
             )
+        findings += unkept_findings(self.content, self.tv_attributes)
         for name, (count, line) in self.extensions.items():
             findings.append(
                 Finding(
