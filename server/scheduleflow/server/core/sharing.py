@@ -75,4 +75,9 @@ class TextPool:
         """One object for equal hashable values: the parts of guide details
         (a category list, a rating with its icons, a verbatim ``<video>``)
         repeat across the programmes of a guide."""
-        return self._values.first(value, value) if self._values.active else value
+        if not self._values.active:
+            return value
+        # NamedTuples compare as tuples: LangText("a", "b") == Link("a", "b"),
+        # so the key holds the type, and a tuple's item type too.
+        item_type = type(value[0]) if isinstance(value, tuple) and type(value) is tuple and value else None
+        return self._values.first((type(value), item_type, value), value)

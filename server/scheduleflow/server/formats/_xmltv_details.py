@@ -150,6 +150,8 @@ def _person(el: etree._Element) -> Credit | None:
         image = _image(child) if child.tag == "image" else None
         link = _link(child) if child.tag == "url" else None
         if image is not None:
+            if urls:
+                return None  # an image after a URL: the typed form writes images first
             images.append(image)
         elif link is not None:
             urls.append(link)
@@ -391,9 +393,12 @@ def programme_children(details: ProgrammeDetails, title: str, timeline: Sequence
     title: it replaces the first title when they differ (the event was
     retitled through the API). ``timeline`` holds our own episode numbers."""
     titles = list(details.titles)
-    if not titles:
+    verbatim_title = any(fragment.xml.startswith("<title") for fragment in details.verbatim)
+    if not titles and not verbatim_title:
         titles = [LangText(title)]
-    elif titles[0].value.strip() != title and title:
+    elif titles and not verbatim_title and titles[0].value.strip() != title and title:
+        # A title kept verbatim (odd attributes) stays as it was: the first
+        # title is then that one, and a retitle cannot be told apart from it.
         titles[0] = LangText(title, titles[0].lang)
     out: list[tuple[str, str]] = [("title", _lang_element("title", t)) for t in titles]
     out += [("sub-title", _lang_element("sub-title", t)) for t in details.sub_titles]
