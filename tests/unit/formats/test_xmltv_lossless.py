@@ -72,7 +72,16 @@ def channels_of(content: bytes) -> dict[str, tuple[Canonical | None, list[Canoni
     for el in root:
         if el.tag == "programme":
             out.setdefault(str(el.get("channel")), (None, []))[1].append(canonical(el))
+    for _, programmes in out.values():
+        # Canonical order: a store gives a channel's programmes back by start.
+        programmes.sort(key=_slot)
     return out
+
+
+def _slot(programme: Canonical) -> tuple[int, str]:
+    attrs = dict(programme[1])  # type: ignore[arg-type]
+    start: tuple[int, int] = attrs["start"]
+    return start[0], str(attrs.get("clumpidx", ""))
 
 
 def _read(content: bytes, channel_id: str, fmt: Format = Format.XMLTV) -> ScheduleDocument:

@@ -10,7 +10,20 @@ from scheduleflow.server.core.errors import (
     NotFound,
     RevisionMismatch,
 )
-from scheduleflow.server.core.model import ChannelInfo, Event, EventKind
+from scheduleflow.server.core.model import (
+    ChannelDetails,
+    ChannelInfo,
+    Credit,
+    EpisodeNum,
+    Event,
+    EventKind,
+    Fragment,
+    Icon,
+    LangText,
+    Link,
+    ProgrammeDetails,
+    Rating,
+)
 from scheduleflow.server.store import MAX_PAGE_SIZE, ImportMode, Store
 from tests.unit.store._store_helpers import MINUTE, at, ev, ids, span
 
@@ -595,3 +608,45 @@ async def test_a_commit_of_50000_events(store: Store) -> None:
     assert len(day) == 24 * 60
     changes = await store.changes_since("ch", 0) or []
     assert len(changes[0].added) == 50_000
+
+
+# -- guide details (XMLTV) -------------------------------------------------------
+
+
+_DETAILS = ProgrammeDetails(
+    titles=(LangText("Tatort", "de"), LangText("Crime Scene", "en")),
+    credits=(Credit("actor", "Ann", "Inspector", "no", (), (Link("http://a.example", "imdb"),)),),
+    episode_nums=(EpisodeNum("1.2.", "xmltv_ns"),),
+    ratings=(Rating("PG", "MPAA", (Icon("http://r.example/pg.png", "10", "10"),)),),
+    attributes=(("showview", "123"),),
+    verbatim=(Fragment(3, "<video><aspect>16:9</aspect></video>"),),
+    start_offset=3600,
+)
+
+
+async def test_guide_details_come_back_exactly_and_count_as_content(store: Store) -> None:
+    event = ev("a", 0, title="Tatort")._replace(details=_DETAILS)
+    info = ChannelInfo("ch", "Eins", details=ChannelDetails(display_names=(LangText("Eins", "de"),)))
+    await store.commit_events("ch", [event, ev("plain", 60)], mode=ALL, window=None, channel=info)
+    assert await stored(store) == [event, ev("plain", 60)]
+    assert type((await stored(store))[0].details) is ProgrammeDetails
+    page, _, _ = await store.list_events("ch", window=None, page_size=10, page_token="")
+    assert page == [event, ev("plain", 60)]
+    assert (await store.get_channel("ch")).details == info.details
+    listed, _ = await store.list_channels(page_size=10, page_token="")
+    assert listed[0].details == info.details
+
+    assert (await store.commit_events("ch", [event, ev("plain", 60)], mode=ALL, window=None)).unchanged == 2
+    changed = event._replace(details=_DETAILS._replace(start_offset=0))
+    assert (await store.commit_events("ch", [changed, ev("plain", 60)], mode=ALL, window=None)).updated == 1
+    gone = event._replace(details=None)
+    assert (await store.commit_events("ch", [gone, ev("plain", 60)], mode=ALL, window=None)).updated == 1
+    assert (await stored(store))[0].details is None
+
+
+async def test_the_change_log_carries_guide_details(store: Store) -> None:
+    event = ev("a", 0)._replace(details=_DETAILS)
+    result = await store.commit_events("ch", [event], mode=ALL, window=None)
+    changes = await store.changes_since("ch", result.channel.revision - 1, limit=1)
+    assert changes is not None
+    assert list(changes[0].added) == [event]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 import sys
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import pytest
 from scheduleflow.server.core.errors import FailedPrecondition, Unavailable
 from scheduleflow.server.core.model import ChannelInfo, Event
 from scheduleflow.server.store import ImportMode, SqliteStore
-from scheduleflow.server.store._sqlite_schema import LATEST_VERSION, migrate, schema_version
+from scheduleflow.server.store._sqlite_schema import LATEST_VERSION, MIGRATIONS, migrate, schema_version
 from tests.unit.store._store_helpers import MINUTE, at, ev, ids
 
 ALL = ImportMode.REPLACE_ALL
@@ -289,3 +291,36 @@ async def test_upserting_a_deleted_channel_revives_it_with_its_counter(tmp_path:
         revived = await store.upsert_channel(ChannelInfo("ch"))
 
     assert (revived.display_name, revived.revision, revived.event_count) == ("ch", 2, 0)
+
+
+async def test_a_database_from_before_guide_details_keeps_its_events_and_change_log(tmp_path: Path) -> None:
+    path = tmp_path / "before-details.db"
+    before = next(step for step, sql in enumerate(MIGRATIONS) if "ADD COLUMN details" in sql[0])
+    conn = _connect(path)
+    try:
+        assert migrate(conn, target=before) == before
+        conn.execute(
+            "INSERT INTO channels (id, display_name, time_zone, revision, event_count) VALUES ('ch', 'Old', 'UTC', 1, 1)"
+        )
+        conn.execute(
+            "INSERT INTO events VALUES ('ch', ?, 'a', ?, ?, 'asset-a', 'Title a', 'PROGRAM', 0, '{}')",
+            (at(0), 30 * MINUTE, at(30)),
+        )
+        # The change log in the nine-column layout of before.
+        old_row = ["a", at(0), 30 * MINUTE, at(30), "asset-a", "Title a", "PROGRAM", 0, "{}"]
+        payload = zlib.compress(json.dumps({"v": 1, "a": [old_row], "u": [], "r": []}).encode())
+        conn.execute(
+            "INSERT INTO changes (channel_id, revision, commit_time_us, payload) VALUES ('ch', 1, 0, ?)", (payload,)
+        )
+    finally:
+        conn.close()
+
+    async with SqliteStore(str(path)) as store:
+        _, events = await store.read_events("ch", None)
+        changes = await store.changes_since("ch", 0)
+        channel = await store.get_channel("ch")
+    assert events == [ev("a", 0)]
+    assert events[0].details is None
+    assert channel.details is None
+    assert changes is not None
+    assert list(changes[0].added) == [ev("a", 0)]

@@ -357,7 +357,9 @@ def prepare_import(
         prepared.append(
             PreparedImport(
                 channel_id=channel_id,
-                channel=ChannelInfo(id=channel_id, display_name=named.display_name, time_zone=named.time_zone),
+                channel=ChannelInfo(
+                    id=channel_id, display_name=named.display_name, time_zone=named.time_zone, details=named.details
+                ),
                 events=report.events if error is None else (),
                 # The events' span (None without events), or the update's.
                 window=update_window if update else report.summary.span,

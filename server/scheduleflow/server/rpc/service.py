@@ -691,7 +691,9 @@ class ScheduleFlowService:
         convert.format_from_pb(request.format)  # refuse an unknown format before reading anything
         channel = await self.store.get_channel(request.channel_id)
         entries = await self.store.read_asruns(request.channel_id, window)
-        info = ChannelInfo(id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone)
+        info = ChannelInfo(
+            id=channel.id, display_name=channel.display_name, time_zone=channel.time_zone, details=channel.details
+        )
         raw: bytes = await self._cpu(
             len(entries) * _STORED_EVENT_BYTES,
             context,

@@ -114,7 +114,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE events ADD COLUMN details TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE channels ADD COLUMN details TEXT NOT NULL DEFAULT ''",
     ),
-    # 4: as-run logs (store._asruns).
+    # 5: as-run logs (store._asruns).
     (
         """
         CREATE TABLE asruns (
