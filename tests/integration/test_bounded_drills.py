@@ -21,11 +21,14 @@ import grpc
 import psutil
 import pytest
 
+from scheduleflow.v1 import service_pb2 as spb
 from tests.integration.test_fault_drills import (
     Drill,
     codes_of,
+    document,
     has_retry_info,
     health_of,
+    import_request,
     open_channel,
     report,
     stats_of,
@@ -251,6 +254,74 @@ async def test_sigterm_under_retrying_clients_cancels_nothing_and_exits_with_the
     report("SIGTERM under retrying clients", await drill_sigterm_under_retrying_clients(tmp_path))
 
 
+# -- watch memory in bytes ---------------------------------------------------------
+
+
+async def drill_stalled_watchers(
+    tmp: Path, *, streams: int = 200, changes: int = 30, events: int = 1000, total_mib: int = 16
+) -> dict[str, Any]:
+    """``streams`` WatchSchedule streams that never read while ``events``-event imports
+    go on: the server's growth stays under the documented bound, and each stream,
+    when it reads again, gets its resync snapshot before any change."""
+    ch = "stalled.example"
+    args = ("--workers", "1", "--watch-buffer-total-bytes", str(total_mib << 20), "--watch-buffer-bytes", str(1 << 20))
+    with start_server(tmp, *args) as srv:
+        channel, stub = open_channel(srv.address)
+        # On connections of their own with the receive window kept at 64 KB:
+        # once it is full the server cannot write to them, and changes pile up.
+        idle_channels = [open_channel(srv.address, ("grpc.http2.bdp_probe", 0)) for _ in range(2)]
+        calls: list[Any] = []
+        try:
+            await stub.Import(import_request(ch, document(ch, "v0", events)), timeout=60)
+            for i in range(streams):
+                calls.append(idle_channels[i % 2][1].WatchSchedule(spb.WatchScheduleRequest(channel_ids=[ch])))
+            await wait_for_stats(stub, lambda s: s.open_streams >= streams, what="the stalled streams")
+            before = srv.pss_bytes()
+            peak_buffered = growth = 0
+            for n in range(1, changes + 1):
+                await stub.Import(import_request(ch, document(ch, f"v{n}", events)), timeout=120)
+                stats = await stats_of(stub)
+                peak_buffered = max(peak_buffered, stats.watch_buffered_bytes)
+                growth = max(growth, srv.pss_bytes() - before)
+            assert peak_buffered <= total_mib << 20, peak_buffered
+            assert stats.watch_overflows >= 1, stats
+            # A stream that reads again: its snapshot first (after its first one), then nothing stale.
+            call = calls[0]
+            first = await asyncio.wait_for(call.read(), 30)
+            assert first.WhichOneof("update") == "snapshot" and not first.snapshot.resync
+            kinds = []
+            while True:
+                msg = await asyncio.wait_for(call.read(), 30)
+                kinds.append(msg.WhichOneof("update"))
+                if msg.WhichOneof("update") == "snapshot" and msg.snapshot.resync:
+                    newest = msg.snapshot.revision
+                    break
+            # What the transport had taken before the stream stalled (its 64 KB
+            # window: one change) may come first; nothing from the hub's buffer.
+            stale = kinds.count("change")
+            assert stale <= 2, kinds
+        finally:
+            for call in calls:
+                call.cancel()
+            for ch_, _ in idle_channels:
+                await ch_.close()
+            await channel.close()
+    return {
+        "streams": streams,
+        "changes (each of events)": f"{changes} x {events}",
+        "peak buffered (MiB), bound": (round(peak_buffered / (1 << 20), 1), total_mib),
+        "server growth (MiB, PSS)": round(growth / (1 << 20), 1),
+        "overflows": stats.watch_overflows,
+        "changes before the resync of a stream that read again": stale,
+        "resync revision": newest,
+    }
+
+
+async def test_stalled_watchers_hold_at_most_the_byte_bound(tmp_path: Path) -> None:
+    figures = await drill_stalled_watchers(tmp_path, streams=50, changes=12)
+    report("stalled watchers under 1,000-event imports", figures)
+
+
 DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
     "a job ends with its caller": (
         drill_job_ends_with_its_caller,
@@ -258,6 +329,11 @@ DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
         {"events": 100_000, "strict": True},
     ),
     "a job over --max-job-seconds": (drill_job_budget, {"events": 60_000}, {"events": 100_000, "strict": True}),
+    "stalled watchers under big imports": (
+        drill_stalled_watchers,
+        {"streams": 50, "changes": 12},
+        {"streams": 200, "changes": 60, "total_mib": 64},
+    ),
     "SIGTERM under retrying clients": (
         drill_sigterm_under_retrying_clients,
         {},

@@ -378,7 +378,7 @@ class RpcStats(_message.Message):
     def __init__(self, method: _Optional[str] = ..., calls: _Optional[int] = ..., errors: _Optional[int] = ..., latency_p50: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_p90: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_p99: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., latency_max: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., codes: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class GetStatsResponse(_message.Message):
-    __slots__ = ("version", "uptime", "pool", "rpcs", "open_streams", "start_time", "store")
+    __slots__ = ("version", "uptime", "pool", "rpcs", "open_streams", "start_time", "store", "watch_buffered_bytes", "watch_overflows")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPTIME_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
@@ -386,6 +386,8 @@ class GetStatsResponse(_message.Message):
     OPEN_STREAMS_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     STORE_FIELD_NUMBER: _ClassVar[int]
+    WATCH_BUFFERED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    WATCH_OVERFLOWS_FIELD_NUMBER: _ClassVar[int]
     version: str
     uptime: _duration_pb2.Duration
     pool: PoolStats
@@ -393,7 +395,9 @@ class GetStatsResponse(_message.Message):
     open_streams: int
     start_time: _timestamp_pb2.Timestamp
     store: str
-    def __init__(self, version: _Optional[str] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., pool: _Optional[_Union[PoolStats, _Mapping]] = ..., rpcs: _Optional[_Iterable[_Union[RpcStats, _Mapping]]] = ..., open_streams: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store: _Optional[str] = ...) -> None: ...
+    watch_buffered_bytes: int
+    watch_overflows: int
+    def __init__(self, version: _Optional[str] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., pool: _Optional[_Union[PoolStats, _Mapping]] = ..., rpcs: _Optional[_Iterable[_Union[RpcStats, _Mapping]]] = ..., open_streams: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., store: _Optional[str] = ..., watch_buffered_bytes: _Optional[int] = ..., watch_overflows: _Optional[int] = ...) -> None: ...
 
 class ListChannelsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

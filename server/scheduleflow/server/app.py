@@ -99,7 +99,11 @@ class Server:
     def __init__(self, config: Config, pool: WorkerPool, store: Store) -> None:
         self.config = config
         self.stats = Stats()
-        self.hub = UpdateHub(buffer=config.watch_buffer)
+        self.hub = UpdateHub(
+            buffer=config.watch_buffer,
+            buffer_bytes=config.watch_buffer_bytes,
+            total_bytes=config.watch_buffer_total_bytes,
+        )
         self.metrics: Metrics | None = None
         served_store = store
         if config.metrics_on:

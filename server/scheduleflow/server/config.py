@@ -54,6 +54,20 @@ class Config:
         default=256,
         metadata={"help": "changes a WatchSchedule stream may fall behind before it is resynchronised with a snapshot"},
     )
+    watch_buffer_bytes: int = field(
+        default=4 << 20,
+        metadata={
+            "help": "bytes of changes one WatchSchedule stream may hold unsent before it is resynchronised "
+            "with a snapshot (its buffer is dropped at once)"
+        },
+    )
+    watch_buffer_total_bytes: int = field(
+        default=64 << 20,
+        metadata={
+            "help": "bytes of unsent changes all WatchSchedule streams together may hold; past it the fullest "
+            "stream is resynchronised"
+        },
+    )
     max_connection_age_s: float = field(
         default=0.0,
         metadata={
@@ -136,6 +150,10 @@ class Config:
             problems.append("max_job_seconds must be more than 0")
         if self.watch_buffer < 1:
             problems.append("watch_buffer must be at least 1")
+        if self.watch_buffer_bytes < 1:
+            problems.append("watch_buffer_bytes must be at least 1")
+        if self.watch_buffer_total_bytes < self.watch_buffer_bytes:
+            problems.append("watch_buffer_total_bytes must be at least watch_buffer_bytes")
         if self.max_concurrent_rpcs < 1:
             problems.append("max_concurrent_rpcs must be at least 1")
         if self.metrics_listen and not _is_host_port(self.metrics_listen):

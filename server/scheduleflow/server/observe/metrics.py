@@ -138,6 +138,11 @@ class _LiveCollector(Collector):
             ("scheduleflow_open_streams", self.stats.open_streams, "WatchSchedule streams open."),
             ("scheduleflow_open_pages", self.stats.open_pages, "Schedule pages following a channel live (SSE)."),
             ("scheduleflow_watchers", self.hub.watchers, "Subscriptions to the update hub (streams and pages)."),
+            (
+                "scheduleflow_watch_buffered_bytes",
+                self.hub.total_bytes,
+                "Bytes of changes buffered for watchers that have not read them (see --watch-buffer-total-bytes).",
+            ),
             ("scheduleflow_store_up", int(self.store_up()), "1 while the store answers its health ping, else 0."),
             (
                 "scheduleflow_ready",
@@ -179,6 +184,11 @@ class _LiveCollector(Collector):
                 "Validates of clean schedules the compiled fast path answered on the event loop.",
             ),
             ("scheduleflow_changes_published", self.hub.published, "Committed changes fanned out to watchers."),
+            (
+                "scheduleflow_watch_overflows",
+                self.hub.overflows,
+                "Watchers resynchronised because their buffer overflowed (changes, bytes or the total).",
+            ),
             (
                 "scheduleflow_watch_resyncs",
                 self.stats.resyncs,

@@ -474,24 +474,22 @@ class ScheduleFlowService:
                     raise Unavailable("the server is shutting down: reconnect (to another replica) and resume")
                 assert isinstance(item, Published)
                 if is_overflow(item):
-                    # Fell behind: whatever was dropped, a fresh snapshot replaces it.
-                    sub.overflowed = False
-                    while not sub.queue.empty():
-                        sub.queue.get_nowait()
+                    # Fell behind: the hub dropped the buffer when it overflowed
+                    # (nothing stale comes first); a fresh snapshot replaces it.
+                    sub.resynced()
                     for ch in channels:
                         async for wire in self._snapshot(ch, window, held, resync=True):
                             yield wire
                     continue
-                change = item.change
-                have = held.get(change.channel_id, 0)
-                if change.revision <= have:
+                have = held.get(item.channel_id, 0)
+                if item.revision <= have:
                     continue
-                if change.revision > have + 1:
+                if item.revision > have + 1:
                     # A hole (e.g. a notification lost while reconnecting): the log fills it.
-                    async for wire in self._catch_up(change.channel_id, have, window, held):
+                    async for wire in self._catch_up(item.channel_id, have, window, held):
                         yield wire
                     continue
-                held[change.channel_id] = change.revision
+                held[item.channel_id] = item.revision
                 yield item.wire
         finally:
             self.hub.unsubscribe(sub)
@@ -538,7 +536,7 @@ class ScheduleFlowService:
                 return
             for change in changes:
                 held[channel_id] = change.revision
-                yield Published(change).wire
+                yield Published.of(change).wire
             if len(changes) < CATCH_UP_BATCH:
                 return
             revision = changes[-1].revision
@@ -583,6 +581,8 @@ class ScheduleFlowService:
             rpcs=rpcs,
             open_streams=self.stats.open_streams,
             store=self.store.kind,
+            watch_buffered_bytes=self.hub.total_bytes,
+            watch_overflows=self.hub.overflows,
         )
 
     async def list_channels(
