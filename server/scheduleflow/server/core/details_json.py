@@ -34,8 +34,9 @@ from scheduleflow.server.core.model import (
     Rating,
 )
 
-#: List fields -> the type of their items.
-_ITEMS: dict[str, type[Any]] = {
+#: The list fields of details and their parts -> the type of their items
+#: (one table for every converter: JSON here, native XML, protobuf).
+ITEM_TYPES: dict[str, type[Any]] = {
     "titles": LangText,
     "sub_titles": LangText,
     "descriptions": LangText,
@@ -74,7 +75,7 @@ def to_json(value: Any) -> Any:
             continue
         if name == "attributes":
             out[name] = [{"name": key, "value": text} for key, text in item]
-        elif name in _ITEMS:
+        elif name in ITEM_TYPES:
             out[name] = [to_json(part) for part in item]
         else:
             out[name] = item
@@ -112,10 +113,10 @@ def _read(cls: Any, obj: object, pointer: str) -> Any:
                 read = _read(_Attribute, pair, f"{where}/{index}")
                 pairs.append((read.name, read.value))
             values[key] = tuple(pairs)
-        elif key in _ITEMS:
+        elif key in ITEM_TYPES:
             if not isinstance(item, list):
                 raise DetailsShapeError(where, f"must be an array, not {_type_name(item)}")
-            values[key] = tuple(_read(_ITEMS[key], part, f"{where}/{index}") for index, part in enumerate(item))
+            values[key] = tuple(_read(ITEM_TYPES[key], part, f"{where}/{index}") for index, part in enumerate(item))
         elif key in _INTS:
             limit = _MAX_POSITION if key == "position" else _MAX_OFFSET
             if type(item) is not int or not (0 if key == "position" else -limit) <= item <= limit:

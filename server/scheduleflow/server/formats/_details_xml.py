@@ -21,37 +21,28 @@ from typing import Any
 
 from lxml import etree
 
-from scheduleflow.server.core.model import (
-    ChannelDetails,
-    Credit,
-    EpisodeNum,
-    Fragment,
-    Icon,
-    Image,
-    LangText,
-    Link,
-    ProgrammeDetails,
-    Rating,
-)
+from scheduleflow.server.core.details_json import ITEM_TYPES
+from scheduleflow.server.core.model import ChannelDetails, Fragment, ProgrammeDetails
 from scheduleflow.server.formats._common import escape_attr, escape_text
 
-#: List fields -> (element name, item type).
-_LISTS: dict[str, tuple[str, Any]] = {
-    "titles": ("title", LangText),
-    "sub_titles": ("sub-title", LangText),
-    "descriptions": ("desc", LangText),
-    "display_names": ("display-name", LangText),
-    "credits": ("credit", Credit),
-    "categories": ("category", LangText),
-    "keywords": ("keyword", LangText),
-    "icons": ("icon", Icon),
-    "urls": ("url", Link),
-    "episode_nums": ("episode-num", EpisodeNum),
-    "ratings": ("rating", Rating),
-    "star_ratings": ("star-rating", Rating),
-    "images": ("image", Image),
-    "verbatim": ("verbatim", Fragment),
+#: List fields -> element names (the item types are ``details_json.ITEM_TYPES``).
+_TAGS = {
+    "titles": "title",
+    "sub_titles": "sub-title",
+    "descriptions": "desc",
+    "display_names": "display-name",
+    "credits": "credit",
+    "categories": "category",
+    "keywords": "keyword",
+    "icons": "icon",
+    "urls": "url",
+    "episode_nums": "episode-num",
+    "ratings": "rating",
+    "star_ratings": "star-rating",
+    "images": "image",
+    "verbatim": "verbatim",
 }
+_LISTS: dict[str, tuple[str, Any]] = {field: (_TAGS[field], item) for field, item in ITEM_TYPES.items()}
 _INTS = frozenset({"position", "start_offset", "stop_offset"})
 
 

@@ -68,6 +68,7 @@ from lxml import etree
 from scheduleflow.server.core.conflicts import CLUMP_KEY
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
+    CREDIT_ROLES,
     MAX_DURATION_US,
     ChannelDetails,
     ChannelInfo,
@@ -144,18 +145,7 @@ _RESERVED_SYSTEMS = frozenset({"xmltv_ns", "onscreen", ID_SYSTEM, ASSET_SYSTEM, 
 
 #: Text elements -> metadata keys, in xmltv.dtd's order.
 _TEXT_BEFORE_CREDITS = (("sub-title", "sub_title"), ("desc", "description"))
-_CREDITS = (
-    "director",
-    "actor",
-    "writer",
-    "adapter",
-    "producer",
-    "composer",
-    "editor",
-    "presenter",
-    "commentator",
-    "guest",
-)
+_CREDITS = CREDIT_ROLES
 _TEXT_AFTER_CREDITS = (
     ("date", "date"),
     ("category", "category"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduleflow.server.core.details_json import ITEM_TYPES
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     CREDIT_ROLES,
@@ -29,23 +30,18 @@ from scheduleflow.server.core.model import (
 from scheduleflow.server.formats import Limits, check_details
 from scheduleflow.v1 import schedule_pb2 as pb
 
-#: List fields -> (model type, message type).
-_LISTS: dict[str, tuple[Any, Any]] = {
-    "titles": (LangText, pb.GuideText),
-    "sub_titles": (LangText, pb.GuideText),
-    "descriptions": (LangText, pb.GuideText),
-    "categories": (LangText, pb.GuideText),
-    "keywords": (LangText, pb.GuideText),
-    "display_names": (LangText, pb.GuideText),
-    "credits": (Credit, pb.GuideCredit),
-    "icons": (Icon, pb.GuideIcon),
-    "images": (Image, pb.GuideImage),
-    "urls": (Link, pb.GuideLink),
-    "episode_nums": (EpisodeNum, pb.GuideEpisodeNumber),
-    "ratings": (Rating, pb.GuideRating),
-    "star_ratings": (Rating, pb.GuideRating),
-    "verbatim": (Fragment, pb.GuideFragment),
+#: Model part -> its message (the list fields are ``details_json.ITEM_TYPES``).
+_MESSAGES: dict[type[Any], Any] = {
+    LangText: pb.GuideText,
+    Credit: pb.GuideCredit,
+    Icon: pb.GuideIcon,
+    Image: pb.GuideImage,
+    Link: pb.GuideLink,
+    EpisodeNum: pb.GuideEpisodeNumber,
+    Rating: pb.GuideRating,
+    Fragment: pb.GuideFragment,
 }
+_LISTS: dict[str, tuple[Any, Any]] = {field: (item, _MESSAGES[item]) for field, item in ITEM_TYPES.items()}
 _OPTIONAL = frozenset({"start_offset", "stop_offset"})
 _LIMITS = Limits()
 

@@ -23,6 +23,7 @@ from typing import Any
 from scheduleflow.server.core import details_json
 from scheduleflow.server.core.model import Channel, ChannelDetails, Event, EventKind, ProgrammeDetails, TupleLike
 from scheduleflow.server.core.sharing import TextPool
+from scheduleflow.server.store._plan import ChannelRow
 from scheduleflow.server.store.port import ChangeRecord
 
 #: (event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata_json, details_json)
@@ -55,6 +56,24 @@ def metadata_json(metadata: Mapping[str, str]) -> str:
 def channel_details(text: str) -> ChannelDetails | None:
     """A channel's guide details from their column ("" for none)."""
     return details_json.channel_from_json(json.loads(text)) if text else None
+
+
+def channel_row(row: Sequence[Any]) -> ChannelRow:
+    """A channels row from ``id, display_name, time_zone, revision, event_count,
+    update_time_us, max_duration_us, log_floor, deleted, details`` (either adapter's)."""
+    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted, details = row
+    return ChannelRow(
+        channel_id,
+        name,
+        zone,
+        revision,
+        count,
+        update_time_us,
+        max_duration_us,
+        log_floor,
+        bool(deleted),
+        channel_details(details),
+    )
 
 
 def listed_channel(row: Sequence[Any]) -> Channel:

@@ -228,19 +228,7 @@ async def _channel_row(conn: _Conn, channel_id: str, *, lock: bool = False) -> C
     )
     if record is None:
         return None
-    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted, details = record
-    return ChannelRow(
-        channel_id,
-        name,
-        zone,
-        revision,
-        count,
-        update_time_us,
-        max_duration_us,
-        log_floor,
-        deleted,
-        _rows.channel_details(details),
-    )
+    return _rows.channel_row(tuple(record))
 
 
 async def _live_channel(conn: _Conn, channel_id: str) -> ChannelRow:

@@ -114,19 +114,7 @@ def _channel_row(conn: sqlite3.Connection, channel_id: str) -> ChannelRow | None
     ).fetchone()
     if row is None:
         return None
-    channel_id, name, zone, revision, count, update_time_us, max_duration_us, log_floor, deleted, details = row
-    return ChannelRow(
-        channel_id,
-        name,
-        zone,
-        revision,
-        count,
-        update_time_us,
-        max_duration_us,
-        log_floor,
-        bool(deleted),
-        _rows.channel_details(details),
-    )
+    return _rows.channel_row(row)
 
 
 def _live_channel(conn: sqlite3.Connection, channel_id: str) -> ChannelRow:
