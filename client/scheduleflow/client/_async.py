@@ -16,6 +16,7 @@ inside running loops.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -28,7 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from scheduleflow.client import _convert
 from scheduleflow.client._channel import open_aio_channel
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
-from scheduleflow.client._resume import ResumePoint, backoff
+from scheduleflow.client._resume import DEFAULT_RETRIES, ResumePoint, backoff, retry_delay
 from scheduleflow.client.errors import ScheduleFlowError
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -58,6 +59,15 @@ class AsyncClient:
         metadata: ``(key, value)`` pairs sent with every call (e.g. an authorization header).
         max_message_mib: the largest message sent or received, in MiB (documents can be large).
         options: further gRPC channel options; they override the ones above.
+        retries: how many times an idempotent call is retried on UNAVAILABLE
+            (0: never). Idempotent, so retried: Validate, Export, ExportAsRun,
+            GetStats, the health check, ListChannels, GetChannel, UpsertChannel
+            (it sets a state), GetPlayoutState, ListEvents; Import with
+            ``dry_run`` or an ``idempotency_key`` (the server replays the
+            first result); Schedule without ``commit``; ReconcileAsRun with
+            ``dry_run``. Not retried: Import and ReconcileAsRun that write
+            without a key, a committing Schedule, DeleteChannel,
+            ResetPlayoutState, and streams (``follow_schedule`` resumes).
     """
 
     def __init__(
@@ -69,9 +79,11 @@ class AsyncClient:
         metadata: Sequence[tuple[str, str]] = (),
         max_message_mib: int = 80,
         options: Sequence[tuple[str, Any]] = (),
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self.target = target
         self.timeout = timeout
+        self.retries = retries
         self._metadata = tuple(metadata)
         self._channel = open_aio_channel(target, credentials, max_message_mib, options)
         # grpcio-tools writes no types for stubs; the typing lives in this class's signatures.
@@ -90,13 +102,33 @@ class AsyncClient:
         """Close the channel; calls still running are cancelled."""
         await self._channel.close()
 
-    async def _unary(self, rpc: Any, request: Message, timeout: float | None) -> Any:
-        try:
-            return await rpc(
-                request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata or None
-            )
-        except grpc.RpcError as err:
-            raise ScheduleFlowError.from_rpc_error(err) from err
+    async def _unary(self, rpc: Any, request: Message, timeout: float | None, *, idempotent: bool = False) -> Any:
+        """One call within its deadline; an ``idempotent`` one is retried on UNAVAILABLE.
+
+        UNAVAILABLE says the server cannot serve the call now (it is
+        draining, a worker died, the database is away) and another try may
+        succeed: retried up to ``retries`` times with exponential backoff and
+        jitter, never sooner than the server's ``RetryInfo``, and never past
+        the call's deadline. Only idempotent calls: one that writes might
+        have taken effect before the failure, and sending it again would
+        write twice.
+        """
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        attempt = 0
+        while True:
+            try:
+                return await rpc(
+                    request, timeout=max(0.0, deadline - time.monotonic()), metadata=self._metadata or None
+                )
+            except grpc.RpcError as err:
+                error = ScheduleFlowError.from_rpc_error(err)
+                attempt += 1
+                if not idempotent or attempt > self.retries or error.code != grpc.StatusCode.UNAVAILABLE:
+                    raise error from err
+                delay = retry_delay(attempt, error.retry_after)
+                if time.monotonic() + delay >= deadline:
+                    raise error from err
+            await asyncio.sleep(delay)
 
     # -- the four RPCs the service exists for -------------------------------
 
@@ -168,7 +200,7 @@ class AsyncClient:
             channel_ids=channel_ids,
             conflict=conflict_policy,
         )
-        response: spb.ValidateResponse = await self._unary(self._stub.Validate, request, timeout)
+        response: spb.ValidateResponse = await self._unary(self._stub.Validate, request, timeout, idempotent=True)
         return response
 
     async def import_document(
@@ -230,7 +262,9 @@ class AsyncClient:
             atomicity=atomicity,
             last_stop=last_stop,
         )
-        response: spb.ImportResponse = await self._unary(self._stub.Import, request, timeout)
+        response: spb.ImportResponse = await self._unary(
+            self._stub.Import, request, timeout, idempotent=dry_run or bool(idempotency_key)
+        )
         return response
 
     async def export(
@@ -251,7 +285,7 @@ class AsyncClient:
         """
         request = _convert.export_request(channel_id, format=format, window=window, pretty=pretty)
         request.utc_times = utc_times
-        response: spb.ExportResponse = await self._unary(self._stub.Export, request, timeout)
+        response: spb.ExportResponse = await self._unary(self._stub.Export, request, timeout, idempotent=True)
         return response
 
     async def reconcile_as_run(
@@ -291,7 +325,9 @@ class AsyncClient:
             match_window=match_window,
             dry_run=dry_run,
         )
-        response: spb.ReconcileAsRunResponse = await self._unary(self._stub.ReconcileAsRun, request, timeout)
+        response: spb.ReconcileAsRunResponse = await self._unary(
+            self._stub.ReconcileAsRun, request, timeout, idempotent=dry_run
+        )
         return response
 
     async def export_as_run(
@@ -305,7 +341,7 @@ class AsyncClient:
     ) -> spb.ExportAsRunResponse:
         """Export the stored as-run entries overlapping ``window`` as ``"bxf"`` or ``"json"``."""
         request = _convert.export_asrun_request(channel_id, format=format, window=window, pretty=pretty)
-        response: spb.ExportAsRunResponse = await self._unary(self._stub.ExportAsRun, request, timeout)
+        response: spb.ExportAsRunResponse = await self._unary(self._stub.ExportAsRun, request, timeout, idempotent=True)
         return response
 
     async def schedule(
@@ -360,7 +396,7 @@ class AsyncClient:
             lookback=lookback,
             fresh_state=fresh_state,
         )
-        response: spb.ScheduleResponse = await self._unary(self._stub.Schedule, request, timeout)
+        response: spb.ScheduleResponse = await self._unary(self._stub.Schedule, request, timeout, idempotent=not commit)
         return response
 
     async def watch_schedule(
@@ -440,7 +476,9 @@ class AsyncClient:
 
     async def get_stats(self, *, timeout: float | None = None) -> spb.GetStatsResponse:
         """The server's load, pool and per-RPC figures."""
-        response: spb.GetStatsResponse = await self._unary(self._stub.GetStats, spb.GetStatsRequest(), timeout)
+        response: spb.GetStatsResponse = await self._unary(
+            self._stub.GetStats, spb.GetStatsRequest(), timeout, idempotent=True
+        )
         return response
 
     async def health(self, service: str = "", *, timeout: float | None = None) -> str:
@@ -448,7 +486,9 @@ class AsyncClient:
 
         ``service`` empty asks about the server as a whole.
         """
-        response = await self._unary(self._health.Check, health_pb2.HealthCheckRequest(service=service), timeout)
+        response = await self._unary(
+            self._health.Check, health_pb2.HealthCheckRequest(service=service), timeout, idempotent=True
+        )
         name: str = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
         return name
 
@@ -459,7 +499,9 @@ class AsyncClient:
     ) -> spb.ListChannelsResponse:
         """One page of channels; ``page_size`` 0 is the server's default (100)."""
         request = spb.ListChannelsRequest(page_size=page_size, page_token=page_token)
-        response: spb.ListChannelsResponse = await self._unary(self._stub.ListChannels, request, timeout)
+        response: spb.ListChannelsResponse = await self._unary(
+            self._stub.ListChannels, request, timeout, idempotent=True
+        )
         return response
 
     async def iter_channels(self, *, page_size: int = 0, timeout: float | None = None) -> AsyncIterator[pb.Channel]:
@@ -476,7 +518,7 @@ class AsyncClient:
     async def get_channel(self, channel_id: str, *, timeout: float | None = None) -> pb.Channel:
         """One channel; :class:`NotFound` when it does not exist."""
         request = spb.GetChannelRequest(channel_id=channel_id)
-        response: pb.Channel = await self._unary(self._stub.GetChannel, request, timeout)
+        response: pb.Channel = await self._unary(self._stub.GetChannel, request, timeout, idempotent=True)
         return response
 
     async def upsert_channel(
@@ -484,7 +526,7 @@ class AsyncClient:
     ) -> pb.Channel:
         """Create a channel, or update its name and IANA time zone."""
         request = _convert.upsert_channel_request(channel_id, display_name=display_name, time_zone=time_zone)
-        response: pb.Channel = await self._unary(self._stub.UpsertChannel, request, timeout)
+        response: pb.Channel = await self._unary(self._stub.UpsertChannel, request, timeout, idempotent=True)
         return response
 
     async def delete_channel(
@@ -503,7 +545,9 @@ class AsyncClient:
         request = spb.GetPlayoutStateRequest(channel_id=channel_id)
         if at is not None:
             request.at_time.CopyFrom(_convert.to_timestamp(at))
-        response: spb.GetPlayoutStateResponse = await self._unary(self._stub.GetPlayoutState, request, timeout)
+        response: spb.GetPlayoutStateResponse = await self._unary(
+            self._stub.GetPlayoutState, request, timeout, idempotent=True
+        )
         return response.state if response.HasField("state") else None
 
     async def reset_playout_state(
@@ -528,7 +572,7 @@ class AsyncClient:
     ) -> spb.ListEventsResponse:
         """One page of a channel's events overlapping ``window`` (the whole channel when None)."""
         request = _convert.list_events_request(channel_id, window=window, page_size=page_size, page_token=page_token)
-        response: spb.ListEventsResponse = await self._unary(self._stub.ListEvents, request, timeout)
+        response: spb.ListEventsResponse = await self._unary(self._stub.ListEvents, request, timeout, idempotent=True)
         return response
 
     async def iter_events(

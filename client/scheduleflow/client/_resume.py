@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 
 from scheduleflow.v1 import service_pb2 as spb
@@ -30,6 +31,21 @@ class ResumePoint:
                 self.revisions.pop(update.snapshot.channel_id, None)
         elif kind == "change":
             self.revisions[update.change.channel_id] = update.change.revision
+
+
+#: How many times a client retries an idempotent call that got UNAVAILABLE.
+DEFAULT_RETRIES = 3
+#: The first retry's wait at most, and the longest.
+_RETRY_BASE_S = 0.1
+_RETRY_MAX_S = 2.0
+
+
+def retry_delay(attempt: int, hint: float | None) -> float:
+    """Seconds before retry number ``attempt`` (1-based) of a call: exponential,
+    with jitter on the upper half (clients refused together do not come back
+    together), never sooner than the server's hint."""
+    delay = min(_RETRY_MAX_S, _RETRY_BASE_S * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+    return float(max(delay, hint or 0.0))
 
 
 def backoff(attempt: int, max_backoff_s: float, hint: float | None) -> float:

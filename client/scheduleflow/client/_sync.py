@@ -29,7 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from scheduleflow.client import _convert
 from scheduleflow.client._channel import open_channel
 from scheduleflow.client._convert import DEFAULT_TARGET, DEFAULT_TIMEOUT, EnumName, Window
-from scheduleflow.client._resume import ResumePoint, backoff
+from scheduleflow.client._resume import DEFAULT_RETRIES, ResumePoint, backoff, retry_delay
 from scheduleflow.client.errors import ScheduleFlowError
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -59,6 +59,15 @@ class Client:
         metadata: ``(key, value)`` pairs sent with every call (e.g. an authorization header).
         max_message_mib: the largest message sent or received, in MiB (documents can be large).
         options: further gRPC channel options; they override the ones above.
+        retries: how many times an idempotent call is retried on UNAVAILABLE
+            (0: never). Idempotent, so retried: Validate, Export, ExportAsRun,
+            GetStats, the health check, ListChannels, GetChannel, UpsertChannel
+            (it sets a state), GetPlayoutState, ListEvents; Import with
+            ``dry_run`` or an ``idempotency_key`` (the server replays the
+            first result); Schedule without ``commit``; ReconcileAsRun with
+            ``dry_run``. Not retried: Import and ReconcileAsRun that write
+            without a key, a committing Schedule, DeleteChannel,
+            ResetPlayoutState, and streams (``follow_schedule`` resumes).
     """
 
     def __init__(
@@ -70,9 +79,11 @@ class Client:
         metadata: Sequence[tuple[str, str]] = (),
         max_message_mib: int = 80,
         options: Sequence[tuple[str, Any]] = (),
+        retries: int = DEFAULT_RETRIES,
     ) -> None:
         self.target = target
         self.timeout = timeout
+        self.retries = retries
         self._metadata = tuple(metadata)
         self._channel = open_channel(target, credentials, max_message_mib, options)
         # grpcio-tools writes no types for stubs; the typing lives in this class's signatures.
@@ -91,11 +102,31 @@ class Client:
         """Close the channel; calls still running are cancelled."""
         self._channel.close()
 
-    def _unary(self, rpc: Any, request: Message, timeout: float | None) -> Any:
-        try:
-            return rpc(request, timeout=self.timeout if timeout is None else timeout, metadata=self._metadata or None)
-        except grpc.RpcError as err:
-            raise ScheduleFlowError.from_rpc_error(err) from err
+    def _unary(self, rpc: Any, request: Message, timeout: float | None, *, idempotent: bool = False) -> Any:
+        """One call within its deadline; an ``idempotent`` one is retried on UNAVAILABLE.
+
+        UNAVAILABLE says the server cannot serve the call now (it is
+        draining, a worker died, the database is away) and another try may
+        succeed: retried up to ``retries`` times with exponential backoff and
+        jitter, never sooner than the server's ``RetryInfo``, and never past
+        the call's deadline. Only idempotent calls: one that writes might
+        have taken effect before the failure, and sending it again would
+        write twice.
+        """
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        attempt = 0
+        while True:
+            try:
+                return rpc(request, timeout=max(0.0, deadline - time.monotonic()), metadata=self._metadata or None)
+            except grpc.RpcError as err:
+                error = ScheduleFlowError.from_rpc_error(err)
+                attempt += 1
+                if not idempotent or attempt > self.retries or error.code != grpc.StatusCode.UNAVAILABLE:
+                    raise error from err
+                delay = retry_delay(attempt, error.retry_after)
+                if time.monotonic() + delay >= deadline:
+                    raise error from err
+            time.sleep(delay)
 
     # -- the four RPCs the service exists for -------------------------------
 
@@ -167,7 +198,7 @@ class Client:
             channel_ids=channel_ids,
             conflict=conflict_policy,
         )
-        response: spb.ValidateResponse = self._unary(self._stub.Validate, request, timeout)
+        response: spb.ValidateResponse = self._unary(self._stub.Validate, request, timeout, idempotent=True)
         return response
 
     def import_document(
@@ -229,7 +260,9 @@ class Client:
             atomicity=atomicity,
             last_stop=last_stop,
         )
-        response: spb.ImportResponse = self._unary(self._stub.Import, request, timeout)
+        response: spb.ImportResponse = self._unary(
+            self._stub.Import, request, timeout, idempotent=dry_run or bool(idempotency_key)
+        )
         return response
 
     def export(
@@ -250,7 +283,7 @@ class Client:
         """
         request = _convert.export_request(channel_id, format=format, window=window, pretty=pretty)
         request.utc_times = utc_times
-        response: spb.ExportResponse = self._unary(self._stub.Export, request, timeout)
+        response: spb.ExportResponse = self._unary(self._stub.Export, request, timeout, idempotent=True)
         return response
 
     def reconcile_as_run(
@@ -290,7 +323,9 @@ class Client:
             match_window=match_window,
             dry_run=dry_run,
         )
-        response: spb.ReconcileAsRunResponse = self._unary(self._stub.ReconcileAsRun, request, timeout)
+        response: spb.ReconcileAsRunResponse = self._unary(
+            self._stub.ReconcileAsRun, request, timeout, idempotent=dry_run
+        )
         return response
 
     def export_as_run(
@@ -304,7 +339,7 @@ class Client:
     ) -> spb.ExportAsRunResponse:
         """Export the stored as-run entries overlapping ``window`` as ``"bxf"`` or ``"json"``."""
         request = _convert.export_asrun_request(channel_id, format=format, window=window, pretty=pretty)
-        response: spb.ExportAsRunResponse = self._unary(self._stub.ExportAsRun, request, timeout)
+        response: spb.ExportAsRunResponse = self._unary(self._stub.ExportAsRun, request, timeout, idempotent=True)
         return response
 
     def schedule(
@@ -359,7 +394,7 @@ class Client:
             lookback=lookback,
             fresh_state=fresh_state,
         )
-        response: spb.ScheduleResponse = self._unary(self._stub.Schedule, request, timeout)
+        response: spb.ScheduleResponse = self._unary(self._stub.Schedule, request, timeout, idempotent=not commit)
         return response
 
     def watch_schedule(
@@ -438,7 +473,9 @@ class Client:
 
     def get_stats(self, *, timeout: float | None = None) -> spb.GetStatsResponse:
         """The server's load, pool and per-RPC figures."""
-        response: spb.GetStatsResponse = self._unary(self._stub.GetStats, spb.GetStatsRequest(), timeout)
+        response: spb.GetStatsResponse = self._unary(
+            self._stub.GetStats, spb.GetStatsRequest(), timeout, idempotent=True
+        )
         return response
 
     def health(self, service: str = "", *, timeout: float | None = None) -> str:
@@ -446,7 +483,9 @@ class Client:
 
         ``service`` empty asks about the server as a whole.
         """
-        response = self._unary(self._health.Check, health_pb2.HealthCheckRequest(service=service), timeout)
+        response = self._unary(
+            self._health.Check, health_pb2.HealthCheckRequest(service=service), timeout, idempotent=True
+        )
         name: str = health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
         return name
 
@@ -457,7 +496,7 @@ class Client:
     ) -> spb.ListChannelsResponse:
         """One page of channels; ``page_size`` 0 is the server's default (100)."""
         request = spb.ListChannelsRequest(page_size=page_size, page_token=page_token)
-        response: spb.ListChannelsResponse = self._unary(self._stub.ListChannels, request, timeout)
+        response: spb.ListChannelsResponse = self._unary(self._stub.ListChannels, request, timeout, idempotent=True)
         return response
 
     def iter_channels(self, *, page_size: int = 0, timeout: float | None = None) -> Iterator[pb.Channel]:
@@ -473,7 +512,7 @@ class Client:
     def get_channel(self, channel_id: str, *, timeout: float | None = None) -> pb.Channel:
         """One channel; :class:`NotFound` when it does not exist."""
         request = spb.GetChannelRequest(channel_id=channel_id)
-        response: pb.Channel = self._unary(self._stub.GetChannel, request, timeout)
+        response: pb.Channel = self._unary(self._stub.GetChannel, request, timeout, idempotent=True)
         return response
 
     def upsert_channel(
@@ -481,7 +520,7 @@ class Client:
     ) -> pb.Channel:
         """Create a channel, or update its name and IANA time zone."""
         request = _convert.upsert_channel_request(channel_id, display_name=display_name, time_zone=time_zone)
-        response: pb.Channel = self._unary(self._stub.UpsertChannel, request, timeout)
+        response: pb.Channel = self._unary(self._stub.UpsertChannel, request, timeout, idempotent=True)
         return response
 
     def delete_channel(
@@ -500,7 +539,9 @@ class Client:
         request = spb.GetPlayoutStateRequest(channel_id=channel_id)
         if at is not None:
             request.at_time.CopyFrom(_convert.to_timestamp(at))
-        response: spb.GetPlayoutStateResponse = self._unary(self._stub.GetPlayoutState, request, timeout)
+        response: spb.GetPlayoutStateResponse = self._unary(
+            self._stub.GetPlayoutState, request, timeout, idempotent=True
+        )
         return response.state if response.HasField("state") else None
 
     def reset_playout_state(
@@ -525,7 +566,7 @@ class Client:
     ) -> spb.ListEventsResponse:
         """One page of a channel's events overlapping ``window`` (the whole channel when None)."""
         request = _convert.list_events_request(channel_id, window=window, page_size=page_size, page_token=page_token)
-        response: spb.ListEventsResponse = self._unary(self._stub.ListEvents, request, timeout)
+        response: spb.ListEventsResponse = self._unary(self._stub.ListEvents, request, timeout, idempotent=True)
         return response
 
     def iter_events(
