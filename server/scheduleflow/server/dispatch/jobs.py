@@ -44,6 +44,7 @@ from scheduleflow.server.core.model import (
 from scheduleflow.server.core.validate import Rules, Summary, ValidationReport, validate, validate_events
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
+from scheduleflow.server.store import outages
 from scheduleflow.server.store.port import ChannelCommit, CommitResult, ImportMode, SavedPlayoutState, Store
 from scheduleflow.v1 import schedule_pb2 as pb
 from scheduleflow.v1 import service_pb2 as spb
@@ -910,5 +911,19 @@ JOBS: dict[str, Callable[..., Any]] = {
 
 
 def run(name: str, *args: Any) -> Any:
-    """Run job ``name``; the pool's workers call this."""
-    return JOBS[name](*args)
+    """Run job ``name``; the pool's workers call this.
+
+    A store outage the job met (at connect, mid-transaction, at commit) leaves
+    as ``Unavailable``, whatever raised it: never as a crash, which the
+    caller would see as INTERNAL (``store.outages`` rule 1).
+    """
+    try:
+        return JOBS[name](*args)
+    except ScheduleFlowError:
+        raise
+    except Exception as exc:
+        mapped = outages.unavailable(exc)
+        if mapped is None:
+            raise
+        outages.OUTAGES.failed(exc, f"job {name}")
+        raise mapped from exc

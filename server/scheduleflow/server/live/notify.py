@@ -39,6 +39,7 @@ from types import TracebackType
 import asyncpg
 
 from scheduleflow.server.store import postgres_errors
+from scheduleflow.server.store.outages import OUTAGES
 from scheduleflow.server.store.postgres_notify import CATCH_UP, DEFAULT_CHANNEL, decode_payload
 
 __all__ = ["PostgresChangeListener"]
@@ -160,7 +161,7 @@ class PostgresChangeListener:
 
     def _on_terminated(self, conn: object) -> None:
         if conn is self._conn and not self._closed:
-            _log.warning("lost the connection listening on %r; reconnecting", self._channel)
+            _log.debug("lost the connection listening on %r; reconnecting", self._channel)
             self._lost.set()
 
     def _on_notification(self, conn: object, pid: int, channel: str, payload: object) -> None:
@@ -185,7 +186,8 @@ class PostgresChangeListener:
             await self._drop()
             self._conn = await self._reconnect()
             self.reconnects += 1
-            _log.info("listening on %r again; consumers catch up from the change log", self._channel)
+            _log.debug("listening on %r again; consumers catch up from the change log", self._channel)
+            OUTAGES.succeeded()
             self._offer(CATCH_UP)
 
     async def _alive(self) -> bool:
@@ -209,7 +211,7 @@ class PostgresChangeListener:
             try:
                 return await self._connect()
             except Exception as exc:  # whatever it is, giving up would leave consumers waiting forever
-                _log.warning("still cannot listen on %r (retrying in up to %.1f s): %s", self._channel, delay, exc)
+                OUTAGES.failed(exc, f"listening on {self._channel!r}")
             delay = min(delay * 2, self._max_backoff_s)
 
 

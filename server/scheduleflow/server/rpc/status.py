@@ -35,6 +35,7 @@ from grpc_status import rpc_status
 
 from scheduleflow.server.core import errors
 from scheduleflow.server.dispatch.errors import DeadlineExpired, JobBudgetExceeded, JobFailed
+from scheduleflow.server.store import outages
 
 log = logging.getLogger("scheduleflow.errors")
 
@@ -100,6 +101,11 @@ def to_status(exc: BaseException) -> grpc.Status:
         for cls, code, reason in _CODES:
             if isinstance(exc, cls):
                 return _status(code, exc.message, _details(exc, reason))
+    outage = outages.unavailable(exc)
+    if outage is not None:
+        # The net under the store adapters: an outage is never INTERNAL.
+        outages.OUTAGES.failed(exc, "a call")
+        return to_status(outage)
     reference = uuid.uuid4().hex[:12]
     if isinstance(exc, JobFailed):
         log.error("internal error %s in a worker:\n%s", reference, exc.detail)

@@ -58,6 +58,7 @@ from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry
 from scheduleflow.server.store import _asruns, _checks, _plan, _postgres_schema, _rows, _tokens, postgres_errors
 from scheduleflow.server.store._plan import ChannelRow
+from scheduleflow.server.store.outages import OUTAGES
 from scheduleflow.server.store.port import (
     ChangeRecord,
     ChannelCommit,
@@ -402,7 +403,9 @@ class PostgresStore:
             attempt = _Attempt()
             try:
                 async with pool.acquire(timeout=self._acquire_timeout_s) as conn:
-                    return await work(conn, attempt)
+                    result = await work(conn, attempt)
+                OUTAGES.succeeded()
+                return result
             except ScheduleFlowError:
                 raise
             except Exception as exc:
@@ -412,7 +415,7 @@ class PostgresStore:
                 if not retry and not attempt.committing and postgres_errors.lost_connection(exc) and self._pool is pool:
                     _log.info("postgresql connection lost (%s); trying once more on a fresh one", exc)
                     continue
-                _log.warning("postgresql operation failed: %s: %s", type(exc).__name__, exc)
+                OUTAGES.failed(exc, "a postgresql operation")
                 raise mapped from exc
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -37,6 +37,7 @@ from scheduleflow.server.core.model import Channel, ChannelInfo, Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry
 from scheduleflow.server.store import _asruns, _checks, _plan, _rows, _sqlite_schema, _tokens
 from scheduleflow.server.store._plan import ChannelRow
+from scheduleflow.server.store.outages import OUTAGES
 from scheduleflow.server.store.port import (
     ChangeRecord,
     ChannelCommit,
@@ -796,11 +797,13 @@ async def _await_mapped(future: concurrent.futures.Future[_T]) -> _T:
     not to the client.
     """
     try:
-        return await asyncio.wrap_future(future)
+        result = await asyncio.wrap_future(future)
+        OUTAGES.succeeded()
+        return result
     except ScheduleFlowError:
         raise
     except sqlite3.OperationalError as exc:
-        _log.warning("sqlite operation failed: %s", exc)
+        OUTAGES.failed(exc, "an sqlite operation")
         raise Unavailable(f"the database is unavailable: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
