@@ -87,6 +87,7 @@ async def test_a_change_on_replica_a_reaches_a_watcher_on_replica_b_in_order(rep
     assert got == list(range(first.revision + 1, first.revision + 6))
 
 
+@pytest.mark.slow  # a drill: a replica stopped and a third started
 async def test_a_watcher_resumes_exactly_after_its_replica_restarts(
     replicas: list[ServerProcess], database: str, tmp_path: Path
 ) -> None:
@@ -112,6 +113,7 @@ async def test_a_watcher_resumes_exactly_after_its_replica_restarts(
     assert got == [*missed, later.revision]
 
 
+@pytest.mark.slow  # a drill: every database connection cut under a watcher
 async def test_dropped_database_connections_recover_and_lose_no_acknowledged_write(
     replicas: list[ServerProcess], database: str, postgres_url: str
 ) -> None:
