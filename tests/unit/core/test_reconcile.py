@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from scheduleflow.server.core.model import Event, Window
 from scheduleflow.server.core.reconcile import AsRunEntry, Outcome, Thresholds, reconcile
+from tests.profiles import examples
 
 S = 1_000_000
 
@@ -126,7 +127,7 @@ def _perturbed(draw: st.DrawFn) -> tuple[list[Event], list[AsRunEntry], dict[str
     return plan, [entries[i] for i in order], expected
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(case=_perturbed())
 def test_every_perturbation_is_reported_with_its_kind_and_amount(
     case: tuple[list[Event], list[AsRunEntry], dict[str, tuple[str, int]]],

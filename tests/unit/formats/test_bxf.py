@@ -12,6 +12,7 @@ from scheduleflow.server.core.timecode import RATES, frames_to_us
 from scheduleflow.server.core.timeparse import parse_instant
 from scheduleflow.server.formats import Format, detect_format, parse_document, render_document
 from scheduleflow.server.formats.bxf import META_FRAME_RATE, META_XML, NAMESPACE, BxfSchedule
+from tests.profiles import examples
 
 from . import _strategies as s
 
@@ -152,7 +153,7 @@ _events = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(channel=s.channels, events=st.lists(_events, max_size=6, unique_by=lambda e: e.id), pretty=st.booleans())
 def test_random_schedules_round_trip_through_bxf(channel: ChannelInfo, events: list[Event], pretty: bool) -> None:
     out = render_document(Format.BXF, channel, events, pretty=pretty)
@@ -180,7 +181,7 @@ def _framed_events(draw: st.DrawFn) -> list[Event]:
     return events
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(events=_framed_events(), zone=s.zones)
 def test_frame_exact_schedules_round_trip_through_timecodes(events: list[Event], zone: str) -> None:
     channel = ChannelInfo("tc.example", "TC", zone)

@@ -34,6 +34,7 @@ from scheduleflow.server.core.model import (
 from scheduleflow.server.core.timeparse import parse_instant
 from scheduleflow.server.formats import Format, parse_document, render_document
 from scheduleflow.server.formats._xmltv_details import offset_of
+from tests.profiles import examples
 from tests.tools import need
 
 GUIDES = Path(__file__).parent / "xmltv_guides"
@@ -358,7 +359,7 @@ def guides(draw: st.DrawFn) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<tv>{channel}{body}</tv>\n'.encode()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(guide=guides(), pretty=st.booleans())
 def test_generated_guides_come_back_equal_and_valid(guide: bytes, pretty: bool, tmp_path: Path) -> None:
     doc = parse_document(guide)
