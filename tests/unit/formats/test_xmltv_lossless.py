@@ -373,10 +373,19 @@ def test_generated_guides_come_back_equal_and_valid(guide: bytes, pretty: bool, 
 def test_equal_looking_parts_of_different_kinds_are_not_shared() -> None:
     """NamedTuples compare as tuples; sharing must still keep their types."""
     guide = (
-        b'<tv><programme start="20250101000000" stop="20250101010000" channel="a.b"><title>2</title>'
-        b"<episode-num>2</episode-num></programme></tv>"
+        b'<tv><programme start="20250101000000" stop="20250101010000" channel="a.b"><title lang="x">2</title>'
+        b'<episode-num system="x">2</episode-num></programme></tv>'
     )
     details = parse_document(guide).events[0].details
     assert details is not None
     assert type(details.titles[0]) is LangText
     assert type(details.episode_nums[0]) is EpisodeNum
+
+
+def test_a_lone_title_in_no_language_is_the_event_s_title() -> None:
+    guide = b'<tv><programme start="20250101000000" stop="20250101010000" channel="a.b"><title>News</title></programme></tv>'
+    (event,) = parse_document(guide).events
+    assert event.title == "News"
+    assert event.details is not None
+    assert event.details.titles == ()
+    assert b"<title>News</title>" in render_document(Format.XMLTV, ChannelInfo("a.b"), [event])

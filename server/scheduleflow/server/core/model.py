@@ -195,7 +195,9 @@ class ProgrammeDetails(NamedTuple):
     programme's XML attributes other than start, stop and channel
     (clumpidx, pdc-start, vps-start, showview, videoplus, x-*), in document
     order. ``start_offset``/``stop_offset`` are the UTC offsets, in seconds,
-    the times were written with, so an export can write them the same way."""
+    the times were written with, so an export can write them the same way.
+    ``titles`` is empty when the programme has one title in no language: it
+    is the event's ``title``."""
 
     titles: tuple[LangText, ...] = ()
     sub_titles: tuple[LangText, ...] = ()

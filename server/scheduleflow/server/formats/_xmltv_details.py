@@ -187,6 +187,11 @@ def _rating(el: etree._Element) -> Rating | None:
     return Rating(value.text or "", _get(el, "system"), tuple(icons))
 
 
+def kept_title(kept: Sequence[Fragment]) -> bool:
+    """Whether a title is among the verbatim children."""
+    return any(fragment.xml.startswith(("<title>", "<title ")) for fragment in kept)
+
+
 def verbatim(el: etree._Element) -> str:
     """An element's XML text, its tail left out."""
     return etree.tostring(el, encoding="unicode", with_tail=False)
@@ -201,10 +206,10 @@ class ProgrammeDetailsReader:
     def __init__(self, texts: TextPool) -> None:
         self._texts = texts
 
-    def read(self, el: etree._Element, *, consumed: Callable[[etree._Element], bool]) -> ProgrammeDetails:
+    def read(self, el: etree._Element, title: str, *, consumed: Callable[[etree._Element], bool]) -> ProgrammeDetails:
         """``consumed(child)`` says a child was used for the timeline (our id and
         asset episode numbers): it is neither typed nor verbatim, but counts
-        for the positions of those that follow."""
+        for the positions of those that follow. ``title`` is the event's."""
         share = self._texts.share
         value = self._texts.share_value
         lists: dict[str, list[LangText]] = {}
@@ -252,22 +257,30 @@ class ProgrammeDetailsReader:
         )
         start = _get(el, "start")
         stop = el.get("stop")
-        return ProgrammeDetails(
-            titles=value(tuple(lists.get("titles", ()))),
-            sub_titles=value(tuple(lists.get("sub_titles", ()))),
-            descriptions=value(tuple(lists.get("descriptions", ()))),
-            credits=value(tuple(credits)),
-            categories=value(tuple(lists.get("categories", ()))),
-            keywords=value(tuple(lists.get("keywords", ()))),
-            icons=value(tuple(icons)),
-            episode_nums=value(tuple(episodes)),
-            ratings=value(tuple(ratings)),
-            star_ratings=value(tuple(star_ratings)),
-            images=value(tuple(images)),
-            attributes=value(attributes),
-            verbatim=value(tuple(kept)),
-            start_offset=offset_of(start),
-            stop_offset=offset_of(str(stop)) if stop is not None else None,
+        titles = lists.get("titles", [])
+        if len(titles) == 1 and titles[0] == (title, "") and not kept_title(kept):
+            # The one title, in no language, is the event's own: not kept twice
+            # (a guide of 250,000 programmes repeats few of them), and equal
+            # details are then often one shared object.
+            titles = []
+        return value(
+            ProgrammeDetails(
+                titles=value(tuple(titles)),
+                sub_titles=value(tuple(lists.get("sub_titles", ()))),
+                descriptions=value(tuple(lists.get("descriptions", ()))),
+                credits=value(tuple(credits)),
+                categories=value(tuple(lists.get("categories", ()))),
+                keywords=value(tuple(lists.get("keywords", ()))),
+                icons=value(tuple(icons)),
+                episode_nums=value(tuple(episodes)),
+                ratings=value(tuple(ratings)),
+                star_ratings=value(tuple(star_ratings)),
+                images=value(tuple(images)),
+                attributes=value(attributes),
+                verbatim=value(tuple(kept)),
+                start_offset=offset_of(start),
+                stop_offset=offset_of(str(stop)) if stop is not None else None,
+            )
         )
 
 
@@ -393,7 +406,7 @@ def programme_children(details: ProgrammeDetails, title: str, timeline: Sequence
     title: it replaces the first title when they differ (the event was
     retitled through the API). ``timeline`` holds our own episode numbers."""
     titles = list(details.titles)
-    verbatim_title = any(fragment.xml.startswith("<title") for fragment in details.verbatim)
+    verbatim_title = kept_title(details.verbatim)
     if not titles and not verbatim_title:
         titles = [LangText(title)]
     elif titles and not verbatim_title and titles[0].value.strip() != title and title:

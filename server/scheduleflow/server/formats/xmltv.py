@@ -508,7 +508,7 @@ class _Reader(ElementReader):
             else:
                 # Not mapped (rule 6), but held to the same limits.
                 self.check_tree(child, 3)
-        details = self.details_reader.read(el, consumed=_timeline_episode)
+        details = self.details_reader.read(el, title, consumed=_timeline_episode)
         self.check_details(details.verbatim, line, "programme")
         share = self.texts.share
         metadata = self.texts.share_metadata({share(key): share(_JOIN.join(texts)) for key, texts in values.items()})
