@@ -31,7 +31,10 @@ Rules:
    ``system="scheduleflow-asset"``, the way grabbers carry programme ids
    (``dd_progid``). Import uses them, or derives the id
    ``<channel>@<UTC start as YYYYMMDDThhmmssZ>`` (``#n`` added for the n-th
-   programme of a clump), stable across re-imports of the same listing.
+   programme of a clump), stable across re-imports of the same listing. An
+   event read from a guide (with details) gets the id number only when its
+   id is not the one import would derive again, so a guide comes back
+   without numbers it never had.
 6. Nothing of a programme or a channel is lost: every child and attribute
    is kept in the event's (channel's) ``details``, typed where a user would
    query it, verbatim otherwise (``_xmltv_details``), and export writes them
