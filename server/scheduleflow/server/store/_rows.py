@@ -82,9 +82,9 @@ def listed_channel(row: Sequence[Any]) -> Channel:
     return Channel(channel_id, name, zone, revision, count, update_time_us, channel_details(details))
 
 
-def event_row(event: Event, metadata_text: str | None = None) -> EventRow:
-    """The row of ``event`` (see the module's rule 1); ``metadata_text`` is
-    its metadata's JSON when the caller has it already."""
+def event_row(event: Event, metadata_text: str | None = None, details_text: str | None = None) -> EventRow:
+    """The row of ``event`` (see the module's rule 1); ``metadata_text`` and
+    ``details_text`` are its metadata's and details' JSON when the caller has them already."""
     return (
         event.id,
         event.start_us,
@@ -95,7 +95,9 @@ def event_row(event: Event, metadata_text: str | None = None) -> EventRow:
         _KIND_TEXT.get(event.kind) or str(event.kind),
         1 if event.fixed_start else 0,
         metadata_json(event.metadata) if metadata_text is None else metadata_text,
-        "" if event.details is None else details_json.dumps(event.details),
+        (details_json.dumps(event.details) if details_text is None else details_text)
+        if event.details is not None
+        else "",
     )
 
 
@@ -110,11 +112,12 @@ class LazyRows(TupleLike[EventRow]):
     PostgreSQL adapter, which still needs a list, makes one from it.
     """
 
-    __slots__ = ("_events", "_texts")
+    __slots__ = ("_details", "_events", "_texts")
 
     def __init__(self, events: Sequence[Event]) -> None:
         self._events = events
         self._texts: dict[int, str] = {}  # by id(): each dict lives as long as its event
+        self._details: dict[int, str] = {}  # likewise: a guide's equal details are one object
 
     def __len__(self) -> int:
         return len(self._events)
@@ -127,14 +130,23 @@ class LazyRows(TupleLike[EventRow]):
 
     def _row(self, event: Event) -> EventRow:
         metadata = event.metadata
+        details = event.details
+        details_text = ""
+        if details is not None:
+            found = self._details.get(id(details))
+            if found is None:
+                found = details_json.dumps(details)
+                if len(self._details) < _MAX_METADATA_TEXTS:
+                    self._details[id(details)] = found
+            details_text = found
         if not metadata:
-            return event_row(event, _EMPTY_METADATA)
+            return event_row(event, _EMPTY_METADATA, details_text)
         text = self._texts.get(id(metadata))
         if text is None:
             text = metadata_json(metadata)
             if len(self._texts) < _MAX_METADATA_TEXTS:
                 self._texts[id(metadata)] = text
-        return event_row(event, text)
+        return event_row(event, text, details_text)
 
 
 class RowReader:
