@@ -84,6 +84,8 @@ _SYSTEM_ONLY = frozenset({"system"})
 _NO_ATTRS: frozenset[str] = frozenset()
 _ACTOR_ATTRS = frozenset({"role", "guest"})
 _OFFSET = re.compile(r"([+-])(\d\d)(\d\d)\s*$")
+#: Text lists whose items repeat across a guide's programmes (rule 1 of the reader).
+_POOLED = frozenset({"categories", "keywords"})
 _LANG_FIELDS = {
     "title": "titles",
     "sub-title": "sub_titles",
@@ -199,19 +201,26 @@ def verbatim(el: etree._Element) -> str:
 
 class ProgrammeDetailsReader:
     """Reads the details of one ``<programme>`` (rule 1), sharing equal parts
-    across programmes through ``texts``."""
+    across programmes: texts through ``texts``, parts (a category list, a
+    rating, a person) and whole details each through a pool of their own, so
+    that one that stops paying (every programme's details differ in a real
+    guide) turns itself off without taking the others along. Titles and
+    descriptions, which rarely repeat, are not pooled as parts: a pool keeps
+    what it is given, used or not."""
 
-    __slots__ = ("_texts",)
+    __slots__ = ("_parts", "_texts", "_whole")
 
     def __init__(self, texts: TextPool) -> None:
         self._texts = texts
+        self._parts = TextPool()
+        self._whole = TextPool()
 
     def read(self, el: etree._Element, title: str, *, consumed: Callable[[etree._Element], bool]) -> ProgrammeDetails:
         """``consumed(child)`` says a child was used for the timeline (our id and
         asset episode numbers): it is neither typed nor verbatim, but counts
         for the positions of those that follow. ``title`` is the event's."""
         share = self._texts.share
-        value = self._texts.share_value
+        value = self._parts.share_value
         lists: dict[str, list[LangText]] = {}
         credits: list[Credit] = []
         icons: list[Icon] = []
@@ -226,7 +235,8 @@ class ProgrammeDetailsReader:
                 continue
             field = _LANG_FIELDS.get(tag)
             if field is not None and _plain(child, _LANG_ONLY):
-                lists.setdefault(field, []).append(value(LangText(share(child.text or ""), share(_get(child, "lang")))))
+                text = LangText(share(child.text or ""), share(_get(child, "lang")))
+                lists.setdefault(field, []).append(value(text) if field in _POOLED else text)
                 continue
             if tag == "credits":
                 people = _credits(child)
@@ -263,11 +273,11 @@ class ProgrammeDetailsReader:
             # (a guide of 250,000 programmes repeats few of them), and equal
             # details are then often one shared object.
             titles = []
-        return value(
+        return self._whole.share_value(
             ProgrammeDetails(
-                titles=value(tuple(titles)),
-                sub_titles=value(tuple(lists.get("sub_titles", ()))),
-                descriptions=value(tuple(lists.get("descriptions", ()))),
+                titles=tuple(titles),
+                sub_titles=tuple(lists.get("sub_titles", ())),
+                descriptions=tuple(lists.get("descriptions", ())),
                 credits=value(tuple(credits)),
                 categories=value(tuple(lists.get("categories", ()))),
                 keywords=value(tuple(lists.get("keywords", ()))),
