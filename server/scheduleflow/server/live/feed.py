@@ -29,6 +29,7 @@ from scheduleflow.server.core.errors import NotFound, ScheduleFlowError
 from scheduleflow.server.live.hub import UpdateHub
 from scheduleflow.server.live.notify import PostgresChangeListener
 from scheduleflow.server.store import Store
+from scheduleflow.server.store.outages import OUTAGES
 from scheduleflow.server.store.postgres_notify import CATCH_UP
 
 log = logging.getLogger("scheduleflow.feed")
@@ -66,7 +67,7 @@ class PostgresFeed:
                     await self._publish_from(channel_id, since)
             except ScheduleFlowError as exc:
                 # The database is away; the listener will reconnect and say CATCH_UP.
-                log.warning("feed could not read the change log: %s", exc.message)
+                OUTAGES.failed(exc, "the feed's read of the change log")
             except Exception:
                 log.exception("feed failed to publish a change; watchers will catch up from the log")
 
@@ -112,10 +113,13 @@ class StoreHealth:
                 healthy = True
             except (ScheduleFlowError, TimeoutError) as exc:
                 healthy = False
-                if self.healthy:
-                    log.warning("store unreachable, reporting NOT_SERVING: %s", getattr(exc, "message", exc))
+                # The outage's two lines are OUTAGES' (store.outages rule 2).
+                OUTAGES.failed(exc, "the health probe")
             if healthy != self.healthy:
                 self.healthy = healthy
                 if healthy:
-                    log.info("store reachable again, reporting SERVING")
+                    OUTAGES.succeeded()
+                log.debug(
+                    "store %s: reporting %s", *(("reachable", "SERVING") if healthy else ("unreachable", "NOT_SERVING"))
+                )
                 await self.on_change(healthy)

@@ -83,3 +83,19 @@ class OutageLog:
 
 #: This process's outage log (see rule 2).
 OUTAGES = OutageLog()
+
+
+class _QuietReconnects(logging.Filter):
+    """asyncpg's pool logs a WARNING with a full traceback for every failed
+    attempt to restore its connections while the database is away: that is
+    DEBUG here (rule 2); the outage itself is ``OUTAGES``' two lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG and "connection floor" in record.getMessage():
+            if not logging.getLogger().isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("asyncpg.pool").addFilter(_QuietReconnects())

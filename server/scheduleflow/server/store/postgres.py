@@ -413,7 +413,7 @@ class PostgresStore:
                 if mapped is None:
                     raise
                 if not retry and not attempt.committing and postgres_errors.lost_connection(exc) and self._pool is pool:
-                    _log.info("postgresql connection lost (%s); trying once more on a fresh one", exc)
+                    _log.debug("postgresql connection lost (%s); trying once more on a fresh one", exc)
                     continue
                 OUTAGES.failed(exc, "a postgresql operation")
                 raise mapped from exc
