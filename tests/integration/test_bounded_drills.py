@@ -117,12 +117,13 @@ async def test_a_cancelled_or_late_job_frees_its_worker(tmp_path: Path) -> None:
 
 async def drill_job_budget(tmp: Path, *, events: int = 100_000, strict: bool = False) -> dict[str, Any]:
     """A job past --max-job-seconds ends with RESOURCE_EXHAUSTED, no retry hint, and a fresh worker."""
-    args = ("--workers", "1", "--inline-max-bytes", "0", "--max-job-seconds", "0.2")
+    args = ("--workers", "1", "--inline-max-bytes", "0", "--max-job-seconds", "0.05")
     with start_server(tmp, *args) as srv:
         channel, stub = open_channel(srv.address)
         async with channel:
             try:
-                await stub.Validate(validate_request(events), timeout=600)
+                # Four times the events: far past the budget on any machine.
+                await stub.Validate(validate_request(4 * events), timeout=600)
                 code, message = "OK", ""
             except grpc.aio.AioRpcError as err:
                 code, message = err.code().name, err.details() or ""
