@@ -109,9 +109,7 @@ def launch(tmp: Path, *args: str, env: dict[str, str] | None = None, ready_timeo
     argv: Sequence[str] = [
         sys.executable,
         "-m",
-        # Not scheduleflow.server.app: pool workers re-import the main module
-        # (see scheduleflow/server/__main__.py).
-        "scheduleflow.server",
+        "scheduleflow.server.app",
         "--listen",
         "127.0.0.1:0",
         *(() if "--store" in args else ("--store", str(tmp / "store.db"))),
