@@ -172,7 +172,8 @@ class ScheduleFlowService:
         once, so waiting for arrivals to stop (as this once did) waited out
         the whole grace under clients that retry.
         """
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
         while self.in_flight:
             self._idle.clear()
             remaining = deadline - time.monotonic()
@@ -188,7 +189,11 @@ class ScheduleFlowService:
         quiet_until = min(deadline, time.monotonic() + _QUIET_WAIT_MAX_S)
         while True:
             now = time.monotonic()
-            wait = min(self.last_refusal + _QUIET_S, quiet_until) - now
+            # Counted from the drain's start too: calls gRPC has queued but
+            # not yet handed to a handler are invisible until their refusal,
+            # so a drain that began with none in flight still gives the
+            # queue a moment to be refused rather than cut.
+            wait = min(max(self.last_refusal, began) + _QUIET_S, quiet_until) - now
             if wait <= 0:
                 return True
             await asyncio.sleep(wait)
