@@ -109,7 +109,9 @@ def launch(tmp: Path, *args: str, env: dict[str, str] | None = None, ready_timeo
     argv: Sequence[str] = [
         sys.executable,
         "-m",
-        "scheduleflow.server.app",
+        # Not scheduleflow.server.app: pool workers re-import the main module
+        # (see scheduleflow/server/__main__.py).
+        "scheduleflow.server",
         "--listen",
         "127.0.0.1:0",
         *(() if "--store" in args else ("--store", str(tmp / "store.db"))),
