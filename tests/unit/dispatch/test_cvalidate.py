@@ -48,7 +48,7 @@ MAX_FINDINGS = 1000
 #: is outside what both fast paths read, so clean schedules end by then.
 END_LIMIT = MAX_INSTANT_US // SECOND * SECOND
 
-NOT_BUILT = "the C extension was not built: install gcc and the Python headers, then reinstall (scripts/test does)"
+NOT_BUILT = "the C extension was not built: install gcc and the Python headers, then run scripts/setup again"
 
 # Schedules of up to 60 events with text everywhere: slower to draw than the default expects.
 PROPERTY = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -15,7 +15,7 @@ import pytest
 
 from scheduleflow.server.dispatch import native
 
-NOT_BUILT = "the C extension was not built: install gcc and the Python headers, then reinstall (scripts/test does)"
+NOT_BUILT = "the C extension was not built: install gcc and the Python headers, then run scripts/setup again"
 
 
 def _fingerprint() -> str:

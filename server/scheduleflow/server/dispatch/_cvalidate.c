@@ -6,7 +6,7 @@
  * cannot get that under the 0.1 ms the service's throughput goal leaves, and
  * no library validates a schedule. Reading the protobuf wire format for the
  * few messages involved is small, fixed by the protobuf spec, and checked
- * against the real parser byte for byte (tests/unit/test_cvalidate.py).
+ * against the real parser byte for byte (tests/unit/dispatch/test_cvalidate.py).
  *
  * Contract: validate_clean(raw) returns (time_zone, response): the request's
  * time_zone field ("" when absent) and the serialized ValidateResponse the
@@ -389,7 +389,7 @@ typedef struct {
  * no secret seed) and make every insert walk one long cluster: quadratic time
  * in a worker. A probe longer than this gives up and Python's dict (seeded
  * SipHash) decides. With random keys at half load a probe this long does not
- * happen in practice (tests/unit/test_cvalidate.py: 50,000 random keys). */
+ * happen in practice (tests/unit/dispatch/test_cvalidate.py: 50,000 random keys). */
 #define MAX_PROBES 64
 
 static uint32_t hash_bytes(const uint8_t *p, uint32_t n) {
