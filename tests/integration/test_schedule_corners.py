@@ -91,3 +91,20 @@ def test_a_fixed_local_start_the_clocks_skip_is_refused_with_the_field(server: S
         with pytest.raises(InvalidArgument) as err:
             client.schedule(channel, playlist, window=night, fixed_events=[news])
     assert [field for field, _ in err.value.field_violations] == ["fixed_events[0].start_text"]
+
+
+def test_a_fixed_event_finer_than_a_microsecond_is_kept_truncated_with_a_finding(server: ServerProcess) -> None:
+    channel = "corner-finer.example"
+    playlist = pb.Playlist(items=[pb.PlaylistItem(id=f"s{k}", duration={"seconds": 300}) for k in range(5)])
+    news = make_event("news", "2025-11-22T12:30:00.123456789Z", dt.timedelta(minutes=10), fixed_start=True)
+    with Client(server.address, timeout=30) as client:
+        done = client.schedule(channel, playlist, window=(NOON, NOON + dt.timedelta(hours=1)), fixed_events=[news])
+    (kept,) = [e for e in done.events if e.id == "news"]
+    assert (kept.start_time.seconds % 60, kept.start_time.nanos) == (0, 123_456_000)
+    (finding,) = done.report.findings
+    assert (finding.code, finding.severity, list(finding.event_ids), finding.location.field) == (
+        pb.FINDING_CODE_NORMALISED_TIMESTAMP,
+        pb.SEVERITY_INFO,
+        ["news"],
+        "fixed_events",
+    )

@@ -236,8 +236,10 @@ def schedules(draw: st.DrawFn, *, max_events: int = 60, rules_may_break: bool = 
             fixed_start=draw(st.booleans()),
             metadata=draw(_METADATA),
         )
-        set_instant(event.start_time, start, draw(_SUB_MICRO))
-        set_span(event.duration, duration, draw(_SUB_MICRO))
+        # Event times finer than a microsecond are a finding (see below); the
+        # window's and the rules' are parameters, truncated on both paths.
+        set_instant(event.start_time, start)
+        set_span(event.duration, duration)
         starts.append(start)
         start += duration
     last = start
@@ -690,15 +692,16 @@ def test_the_benchmarks_100_events_are_answered_natively_with_pythons_bytes() ->
 def test_one_event_gets_the_whole_response() -> None:
     request = spb.ValidateRequest()
     request.events.events.add(
-        id="news", asset_id="a", start_time={"seconds": 1_000, "nanos": 250}, duration={"seconds": 60}
+        id="news", asset_id="a", start_time={"seconds": 1_000, "nanos": 250_000}, duration={"seconds": 60}
     )
     raw = request.SerializeToString()
     expected = spb.ValidateResponse(
         valid=True,
         summary=pb.ValidationSummary(
             event_count=1,
-            # The 250 ns are below a microsecond: dropped.
-            span=pb.TimeWindow(start_time={"seconds": 1_000}, end_time={"seconds": 1_060}),
+            span=pb.TimeWindow(
+                start_time={"seconds": 1_000, "nanos": 250_000}, end_time={"seconds": 1_060, "nanos": 250_000}
+            ),
             gap_total={},
             overlap_total={},
             unique_items=[pb.ItemCount(asset_id="a", count=1)],
@@ -707,6 +710,27 @@ def test_one_event_gets_the_whole_response() -> None:
 
     assert answer_native(raw) == expected
     assert validate_general(raw, MAX_FINDINGS) == expected
+
+
+@pytest.mark.parametrize("where", ["start_time", "duration"])
+def test_an_event_time_finer_than_a_microsecond_goes_to_python_which_reports_it(where: str) -> None:
+    request = spb.ValidateRequest()
+    request.events.events.add(id="weather", asset_id="b", start_time={"seconds": 1_060}, duration={"seconds": 60})
+    getattr(request.events.events[0], where).nanos = 1_250
+    raw = request.SerializeToString()
+
+    assert answer_native(raw) is None
+    response = spb.ValidateResponse.FromString(validate_general(raw, MAX_FINDINGS))
+
+    (finding,) = response.findings
+    assert (finding.code, finding.severity, list(finding.event_ids)) == (
+        pb.FINDING_CODE_NORMALISED_TIMESTAMP,
+        pb.SEVERITY_INFO,
+        ["weather"],
+    )
+    assert "below a microsecond" in finding.message and "truncated" in finding.message
+    # Kept to the microsecond, toward the past (a start) or toward zero (a duration).
+    assert response.valid and response.summary.span.end_time.nanos == 1_000
 
 
 def test_a_window_that_fits_exactly_has_no_dead_air() -> None:

@@ -260,7 +260,7 @@ def test_placed_events_keep_an_epoch_start_and_a_zero_duration_that_were_given()
 def test_placed_events_read_every_field() -> None:
     msg = pb.Event(
         id="a",
-        start_time=timestamp_pb2.Timestamp(seconds=1_763_803_800, nanos=1_500),
+        start_time=timestamp_pb2.Timestamp(seconds=1_763_803_800, nanos=1_000),
         duration=duration_pb2.Duration(seconds=3600, nanos=2_000),
         asset_id="x",
         title="News",
@@ -273,6 +273,29 @@ def test_placed_events_read_every_field() -> None:
         "a", utc_us(2025, 11, 22, 9, 30) + 1, HOUR + 2, "x", "News", EventKind.LIVE, True, {"artist": "Queen"}
     )
     assert type(event) is Event
+
+
+@pytest.mark.parametrize(("start_nanos", "duration_nanos"), [(1_500, 0), (0, 2_500)])
+def test_an_event_time_finer_than_a_microsecond_leaves_the_fast_path_and_is_marked(
+    start_nanos: int, duration_nanos: int
+) -> None:
+    msg = pb.Event(
+        id="a",
+        start_time=timestamp_pb2.Timestamp(seconds=1_763_803_800, nanos=start_nanos),
+        duration=duration_pb2.Duration(seconds=3600, nanos=duration_nanos),
+    )
+    assert convert.placed_events_from_pb([msg]) is None
+    [event] = convert.input_events_from_pb([msg])
+    assert event.finer
+    assert (event.start, event.duration_us) == (
+        utc_us(2025, 11, 22, 9, 30) + start_nanos // 1000,
+        HOUR + duration_nanos // 1000,
+    )
+    text = pb.Event(id="b", start_text="2025-11-22T09:30:00.0000001Z", duration=duration_pb2.Duration(seconds=60))
+    whole = pb.Event(id="c", start_text="2025-11-22T09:30:00.000001Z", duration=duration_pb2.Duration(seconds=60))
+    finer: list[str] = []
+    convert.events_from_pb([msg, text, whole], finer=finer)
+    assert finer == ["a", "b"]
 
 
 def test_input_event_keeps_a_text_start_for_validate_to_read() -> None:

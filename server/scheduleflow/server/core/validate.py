@@ -81,6 +81,9 @@ class InputEvent(NamedTuple):
     metadata: Mapping[str, str] = {}
     location: Location | None = None
     details: ProgrammeDetails | None = None
+    #: The start (an instant) or the duration had digits below a microsecond,
+    #: truncated on the way in (a text start says so itself when parsed).
+    finer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +210,11 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 continue
             if parsed.spelling != "utc":
                 folded[parsed.spelling].append(raw.id)
-            if parsed.finer:
+            if parsed.finer and not raw.finer:
                 finer.append(raw.id)
             start = parsed.us
+        if raw.finer:
+            finer.append(raw.id)
         append_event(
             Event(
                 raw.id,
@@ -234,14 +239,23 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 ids[:_FOLDED_IDS],
             )
     if finer:
-        more = f" and {len(finer) - _FOLDED_IDS} more" if len(finer) > _FOLDED_IDS else ""
-        out.add(
-            FindingCode.NORMALISED_TIMESTAMP,
-            f"{len(finer)} start(s) had digits below a microsecond; schedules keep times to the microsecond, "
-            f"so they were truncated: {', '.join(finer[:_FOLDED_IDS])}{more}",
-            finer[:_FOLDED_IDS],
-        )
+        finding = sub_microsecond_finding(finer)
+        out.add(finding.code, finding.message, finding.event_ids)
     return events, locations
+
+
+def sub_microsecond_finding(ids: Sequence[str], location: Location | None = None) -> Finding:
+    """The INFO finding for events whose start or duration had digits below a
+    microsecond: kept truncated (a start toward the past, a duration toward zero)."""
+    more = f" and {len(ids) - _FOLDED_IDS} more" if len(ids) > _FOLDED_IDS else ""
+    return Finding(
+        FindingCode.NORMALISED_TIMESTAMP,
+        Severity.INFO,
+        f"{len(ids)} event(s) had digits below a microsecond in the start or the duration; schedules keep times "
+        f"to the microsecond, so they were truncated: {', '.join(ids[:_FOLDED_IDS])}{more}",
+        tuple(ids[:_FOLDED_IDS]),
+        location,
+    )
 
 
 def _missing(raw: InputEvent, index: int, out: _Collector) -> None:

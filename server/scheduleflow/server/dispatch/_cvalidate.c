@@ -270,12 +270,13 @@ static int read_event(Reader *r, Ev *ev) {
             break;
         case 2: /* start_time */
             if (!read_seconds_nanos(r, wire, &s, &ns)) return 0;
-            if (ns < 0 || ns >= NANOS || s < MIN_S || s >= MAX_S) return 0;
+            /* Digits below a microsecond are a finding (Python reports it). */
+            if (ns < 0 || ns >= NANOS || ns % 1000 || s < MIN_S || s >= MAX_S) return 0;
             ev->start_us = s * MICROS + ns / 1000;
             break;
         case 3: /* duration */
             if (!read_seconds_nanos(r, wire, &s, &ns)) return 0;
-            if (ns < 0 || ns >= NANOS || s < 0 || s >= MAX_SPAN_S) return 0;
+            if (ns < 0 || ns >= NANOS || ns % 1000 || s < 0 || s >= MAX_SPAN_S) return 0;
             ev->duration_us = s * MICROS + ns / 1000;
             break;
         case 4: /* asset_id */

@@ -41,7 +41,14 @@ from scheduleflow.server.core.model import (
     Severity,
     Window,
 )
-from scheduleflow.server.core.validate import Rules, Summary, ValidationReport, validate, validate_events
+from scheduleflow.server.core.validate import (
+    Rules,
+    Summary,
+    ValidationReport,
+    sub_microsecond_finding,
+    validate,
+    validate_events,
+)
 from scheduleflow.server.dispatch import native
 from scheduleflow.server.messages import convert, wire
 from scheduleflow.server.store import outages
@@ -693,6 +700,8 @@ class ScheduleInput:
     generate: GenerateRequest
     lookback_us: int
     reach_us: int
+    #: Fixed events whose times had digits below a microsecond (truncated).
+    finer_fixed: tuple[str, ...] = ()
 
 
 def prepare_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], max_bytes: int) -> ScheduleInput:
@@ -723,7 +732,8 @@ def prepare_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], m
         per_item = 2 if req.playlist.filler else 1
         _fits((window.end_us - window.start_us) // pace * per_item * _EVENT_WIRE_BYTES, max_bytes, "the schedule")
     fixed = list(stored_fixed)
-    fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events", tz))
+    finer: list[str] = []
+    fixed.extend(convert.events_from_pb(req.fixed_events, "fixed_events", tz, finer))
     playlist = convert.playlist_from_pb(req.playlist)
     rules = convert.schedule_rules_from_pb(req.rules)
     reach = rule_reach(playlist, rules)
@@ -742,7 +752,7 @@ def prepare_schedule(raw: bytes, channel_zone: str, stored_fixed: list[Event], m
         channel_id=req.channel_id,
         max_relaxations=req.rules.max_relaxations or DEFAULT_MAX_RELAXATIONS,
     )
-    return ScheduleInput(req, request, lookback, reach)
+    return ScheduleInput(req, request, lookback, reach, tuple(finer))
 
 
 def generate_schedule(
@@ -763,6 +773,10 @@ def generate_schedule(
         report=convert.schedule_report_to_pb(result.report),
         state=convert.playout_state_to_pb(result.state, window.end_us, 0),
     )
+    if prepared.finer_fixed:
+        message.report.findings.append(
+            convert.finding_to_pb(sub_microsecond_finding(prepared.finer_fixed, Location(field="fixed_events")))
+        )
     if saved is not None and resumed is not None:
         message.resumed_from.CopyFrom(convert.playout_state_to_pb(resumed, saved.at_us, saved.revision))
     response = message.SerializeToString()

@@ -147,9 +147,11 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
     for i, e in enumerate(events):
         which = e.WhichOneof("start")
         start: int | str | None
+        finer = False
         if which == "start_time":
             ts = e.start_time
             seconds, nanos = ts.seconds, ts.nanos
+            finer = nanos % 1000 != 0
             if 0 <= nanos < _NANOS and _MIN_S <= seconds < _MAX_S:
                 start = seconds * 1_000_000 + nanos // 1000
             else:
@@ -162,6 +164,7 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
         if e.HasField("duration"):
             d = e.duration
             seconds, nanos = d.seconds, d.nanos
+            finer = finer or nanos % 1000 != 0
             if 0 <= nanos < _NANOS and 0 <= seconds < _MAX_SPAN_S:
                 duration = seconds * 1_000_000 + nanos // 1000
             else:
@@ -182,6 +185,7 @@ def input_events_from_pb(events: Sequence[pb.Event], field: str = "events") -> l
                 dict(metadata) if metadata else _NO_METADATA,
                 None,
                 details.programme_from_pb(e.details, f"{field}[{i}].details") if e.HasField("details") else None,
+                finer,
             )
         )
     return out
@@ -219,6 +223,9 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
             or kind is None
             or not (0 <= nanos < _NANOS and _MIN_S <= seconds < _MAX_S)
             or not (0 <= d_nanos < _NANOS and 0 <= d_seconds < _MAX_SPAN_S)
+            # Digits below a microsecond are truncated with a finding.
+            or nanos % 1000
+            or d_nanos % 1000
             # start_time is one branch of the "start" oneof: unset, the start is text or missing.
             or (not (seconds or nanos) and not e.HasField("start_time"))
             or (not (d_seconds or d_nanos) and not e.HasField("duration"))
@@ -246,13 +253,17 @@ def placed_events_from_pb(events: Sequence[pb.Event]) -> list[Event] | None:
     return out
 
 
-def events_from_pb(events: Sequence[pb.Event], field: str = "events", tz: ZoneInfo | None = None) -> list[Event]:
+def events_from_pb(
+    events: Sequence[pb.Event], field: str = "events", tz: ZoneInfo | None = None, finer: list[str] | None = None
+) -> list[Event]:
     """Events with positive durations whose starts are instants or text.
 
     A ``start_text`` takes every spelling ``Event`` documents: RFC 3339 with
     ``Z`` or an offset, XMLTV, or a local time read in ``tz`` (the channel's
     zone); a local time the zone skips or repeats is refused with the field,
-    as Validate reports it, rather than guessed.
+    as Validate reports it, rather than guessed. The ids of events whose start
+    or duration had digits below a microsecond (truncated) are appended to
+    ``finer`` when given, for the caller to report.
     """
     out = []
     for i, e in enumerate(events):
@@ -269,12 +280,17 @@ def events_from_pb(events: Sequence[pb.Event], field: str = "events", tz: ZoneIn
         duration = span_from_pb(e.duration, f"{where}.duration")
         if duration <= 0:
             raise InvalidInput.at("duration must be positive", field=f"{where}.duration")
+        if which == "start_time":
+            start = instant_from_pb(e.start_time, f"{where}.start_time")
+            truncated = e.start_time.nanos % 1000 != 0
+        else:
+            start, truncated = _instant_from_text(e.start_text, tz, f"{where}.start_text")
+        if finer is not None and (truncated or e.duration.nanos % 1000):
+            finer.append(e.id)
         out.append(
             Event(
                 e.id,
-                instant_from_pb(e.start_time, f"{where}.start_time")
-                if which == "start_time"
-                else _instant_from_text(e.start_text, tz, f"{where}.start_text"),
+                start,
                 duration,
                 e.asset_id,
                 e.title,
@@ -287,14 +303,15 @@ def events_from_pb(events: Sequence[pb.Event], field: str = "events", tz: ZoneIn
     return out
 
 
-def _instant_from_text(text: str, tz: ZoneInfo | None, field: str) -> int:
+def _instant_from_text(text: str, tz: ZoneInfo | None, field: str) -> tuple[int, bool]:
+    """The instant a start text names, and whether digits below a microsecond were dropped."""
     try:
-        us = timeparse.parse_instant(text, tz).us
+        parsed = timeparse.parse_instant(text, tz)
     except timeparse.TimestampError as exc:
         raise InvalidInput.at(exc.message, field=field) from exc
-    if not MIN_INSTANT_US <= us <= MAX_INSTANT_US:
+    if not MIN_INSTANT_US <= parsed.us <= MAX_INSTANT_US:
         raise InvalidInput.at("timestamp lies outside years 0001-9999", field=field)
-    return us
+    return parsed.us, parsed.finer
 
 
 def event_to_pb(e: Event) -> pb.Event:
