@@ -60,3 +60,45 @@ def test_a_document_start_finer_than_a_microsecond_is_truncated_and_reported(con
     assert [(f.code, f.severity, list(f.event_ids)) for f in finer] == [
         (pb.FINDING_CODE_NORMALISED_TIMESTAMP, pb.SEVERITY_INFO, ["a"])
     ]
+
+
+def _json_doc(duration: str | float, start: str = "2025-11-22T09:00:00Z") -> bytes:
+    return json.dumps({"scheduleflow": 1, "events": [{"id": "a", "start": start, "duration": duration}]}).encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "duration_nanos"),
+    [
+        (_json_doc("PT30.0000001S"), 0),
+        (_json_doc("00:00:30.123456789"), 123_456_000),
+        (_json_doc("PT30,0000001S"), 0),
+        (_json_doc(30.0000001), 0),
+        # A start and a duration both finer: one event, counted once.
+        (_json_doc("PT30.0000001S", start="2025-11-22T09:00:00.0000001"), 0),
+        (
+            b'<schedule xmlns="https://scheduleflow.dev/schema/v1" version="1"><event id="a"'
+            b' start="2025-11-22T09:00:00Z" duration="PT30.1234567S"/></schedule>',
+            123_456_000,
+        ),
+    ],
+    ids=["json-iso", "json-clock", "json-comma", "json-float", "json-local-both", "xml"],
+)
+def test_a_document_duration_finer_than_a_microsecond_is_truncated_and_reported(
+    content: bytes, duration_nanos: int
+) -> None:
+    request = spb.ValidateRequest(document=pb.Document(content=content), return_events=True, time_zone="UTC")
+    response = spb.ValidateResponse.FromString(validate_general(request.SerializeToString(), 100))
+    (event,) = response.events
+    assert (event.duration.seconds, event.duration.nanos) == (30, duration_nanos)
+    finer = [f for f in response.findings if "below a microsecond" in f.message]
+    assert [(f.code, f.severity, list(f.event_ids)) for f in finer] == [
+        (pb.FINDING_CODE_NORMALISED_TIMESTAMP, pb.SEVERITY_INFO, ["a"])
+    ]
+    assert finer[0].message.startswith("1 event had")
+
+
+@pytest.mark.parametrize("duration", ["PT30.000001S", "PT30.0000010S", 30.5, 30])
+def test_a_document_duration_to_the_microsecond_is_not_reported(duration: str | float) -> None:
+    request = spb.ValidateRequest(document=pb.Document(content=_json_doc(duration)))
+    response = spb.ValidateResponse.FromString(validate_general(request.SerializeToString(), 100))
+    assert not [f for f in response.findings if "below a microsecond" in f.message]

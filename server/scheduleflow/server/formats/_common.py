@@ -88,6 +88,24 @@ def _read_duration_text(text: str) -> int:
         raise ValueError(exc.message) from None
 
 
+_FRACTION = re.compile(r"[.,]([0-9]+)")
+
+
+def duration_is_finer(text: str | int | float) -> bool:
+    """Whether a duration as written has nonzero digits below a microsecond,
+    which ``read_duration`` truncates (toward zero) and the caller reports.
+    A float is judged by its shortest spelling, the one the JSON held."""
+    if isinstance(text, int):  # bool included
+        return False
+    return _fraction_is_finer(text if isinstance(text, str) else repr(text))
+
+
+@lru_cache(maxsize=4096)
+def _fraction_is_finer(text: str) -> bool:
+    m = _FRACTION.search(text)
+    return m is not None and m.group(1)[6:].strip("0") != ""
+
+
 _CANONICAL_UTC = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z")
 _UNIX_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 #: XMLTV's full spelling, as XMLTV exports (ours included) write it.
@@ -377,8 +395,8 @@ class Collector:
             message = f"{count} event start{'s were' if count != 1 else ' was'} given {how} and normalised to UTC"
             if spelling == "finer":
                 message = (
-                    f"{count} event start{'s' if count != 1 else ''} had digits below a microsecond; schedules "
-                    "keep times to the microsecond, so they were truncated"
+                    f"{count} event{'s' if count != 1 else ''} had digits below a microsecond in the start or the "
+                    "duration; schedules keep times to the microsecond, so they were truncated"
                 )
             findings.append(
                 Finding(

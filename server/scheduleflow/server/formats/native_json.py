@@ -65,6 +65,7 @@ from scheduleflow.server.formats._common import (
     check_exportable,
     check_text,
     check_zone,
+    duration_is_finer,
     end_problem,
     illegal_char,
     pointer_token,
@@ -192,6 +193,8 @@ class _Pending:
     index: int
     start: str
     where: Location
+    #: The duration had digits below a microsecond (already counted).
+    duration_finer: bool = False
 
 
 class _Reader:
@@ -621,10 +624,12 @@ class _Reader:
                 self.collector.bad_timestamp(exc, event_id, start_where)
                 return
             # A local time before the channel (and its zone) was read (rule 4).
-            self.pending.append(_Pending(len(self.collector.events), start, start_where))
-            start_us, spelling, finer = 0, "utc", False
+            finer = duration_is_finer(duration)
+            self.pending.append(_Pending(len(self.collector.events), start, start_where, finer))
+            start_us, spelling = 0, "utc"
         else:
-            start_us, spelling, finer = parsed.us, parsed.spelling, parsed.finer
+            start_us, spelling = parsed.us, parsed.spelling
+            finer = parsed.finer or duration_is_finer(duration)
             problem = end_problem(start_us, duration_us)
             if problem:
                 raise fail(problem, "/duration")
@@ -665,7 +670,8 @@ class _Reader:
                 pointer = item.where.field.rpartition("/")[0] + "/duration"
                 raise InvalidInput.at(problem, line=item.where.line, column=item.where.column, field=pointer)
             events.set_start(item.index, parsed.us)
-            self.collector.normalised(parsed.spelling, event.id, locations[item.index], finer=parsed.finer)
+            finer = parsed.finer and not item.duration_finer
+            self.collector.normalised(parsed.spelling, event.id, locations[item.index], finer=finer)
         if dropped:
             self.collector.events = events.without(dropped)
             self.collector.locations = locations.without(dropped)

@@ -56,6 +56,7 @@ from scheduleflow.server.formats._common import (
     check_exportable,
     check_text,
     check_zone,
+    duration_is_finer,
     end_problem,
     escape_attr,
     escape_text,
@@ -297,7 +298,8 @@ class _Reader(ElementReader):
         problem = end_problem(parsed.us, duration_us)
         if problem:
             raise self.fail(f"event {event_id!r}: {problem}", line, "event", "duration")
-        self.collector.normalised(parsed.spelling, event_id, where, finer=parsed.finer)
+        finer = parsed.finer or duration_is_finer(cast(str, attrib["duration"]))
+        self.collector.normalised(parsed.spelling, event_id, where, finer=finer)
         self.collector.add(
             Event(
                 id=event_id,
