@@ -88,13 +88,24 @@ async def test_one_import_takes_every_channel_with_its_own_revision_and_findings
     # The clump is two programmes in one slot, not an overlap.
     bbc = by_id[f"bbc1.{tag}.example"]
     assert bbc.added == 3 and "FINDING_CODE_OVERLAP" not in codes(bbc.findings)
-    # The response's own fields sum the channels up; the extension is reported once.
+    # The response's own fields sum the channels up.
     assert (reply.channel_id, reply.added) == ("", 2 + 2 + 3)
-    # <tv generator-info-name> is document-level too: not kept, and said so.
-    assert codes(reply.findings) == {"FINDING_CODE_EXTENSION_NOT_STORED", "FINDING_CODE_NOT_KEPT"}
+    # What the guide says of itself (<tv generator-info-name>, the x-* element)
+    # is kept with every channel: nothing to report.
+    assert not reply.findings
 
     stored = await client.list_events(f"1{tag}")
     assert [(e.title, e.duration.seconds) for e in stored.events] == [("Film", 3600), ("Sport", 3600)]
+    for channel_id in by_id:
+        details = (await client.get_channel(channel_id)).details
+        assert [(a.name, a.value) for a in details.document_attributes] == [("generator-info-name", "test")]
+        assert [f.xml for f in details.document_verbatim] == [
+            '<x-grabber-state last-run="20251122"><x-note>kept aside</x-note></x-grabber-state>'
+        ]
+    # Exported where it was: after the channel's <channel>, before its programmes.
+    exported = (await client.export(f"bbc1.{tag}.example", format="xmltv")).content.decode()
+    assert exported.index('<tv generator-info-name="test">') < exported.index(f'<channel id="bbc1.{tag}.example">')
+    assert exported.index("</channel>") < exported.index("<x-grabber-state") < exported.index("<programme")
 
 
 async def test_a_selected_channel_is_renamed_on_the_way_in_and_others_do_not_matter(client: AsyncClient) -> None:

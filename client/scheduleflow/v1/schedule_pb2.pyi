@@ -302,18 +302,22 @@ class GuideProgrammeDetails(_message.Message):
     def __init__(self, titles: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., sub_titles: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., descriptions: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., credits: _Optional[_Iterable[_Union[GuideCredit, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., keywords: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ..., episode_nums: _Optional[_Iterable[_Union[GuideEpisodeNumber, _Mapping]]] = ..., ratings: _Optional[_Iterable[_Union[GuideRating, _Mapping]]] = ..., star_ratings: _Optional[_Iterable[_Union[GuideRating, _Mapping]]] = ..., images: _Optional[_Iterable[_Union[GuideImage, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ..., start_offset: _Optional[int] = ..., stop_offset: _Optional[int] = ...) -> None: ...
 
 class GuideChannelDetails(_message.Message):
-    __slots__ = ("display_names", "icons", "urls", "attributes", "verbatim")
+    __slots__ = ("display_names", "icons", "urls", "attributes", "verbatim", "document_attributes", "document_verbatim")
     DISPLAY_NAMES_FIELD_NUMBER: _ClassVar[int]
     ICONS_FIELD_NUMBER: _ClassVar[int]
     URLS_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     VERBATIM_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_VERBATIM_FIELD_NUMBER: _ClassVar[int]
     display_names: _containers.RepeatedCompositeFieldContainer[GuideText]
     icons: _containers.RepeatedCompositeFieldContainer[GuideIcon]
     urls: _containers.RepeatedCompositeFieldContainer[GuideLink]
     attributes: _containers.RepeatedCompositeFieldContainer[GuideAttribute]
     verbatim: _containers.RepeatedCompositeFieldContainer[GuideFragment]
-    def __init__(self, display_names: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ..., urls: _Optional[_Iterable[_Union[GuideLink, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ...) -> None: ...
+    document_attributes: _containers.RepeatedCompositeFieldContainer[GuideAttribute]
+    document_verbatim: _containers.RepeatedCompositeFieldContainer[GuideFragment]
+    def __init__(self, display_names: _Optional[_Iterable[_Union[GuideText, _Mapping]]] = ..., icons: _Optional[_Iterable[_Union[GuideIcon, _Mapping]]] = ..., urls: _Optional[_Iterable[_Union[GuideLink, _Mapping]]] = ..., attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ..., document_attributes: _Optional[_Iterable[_Union[GuideAttribute, _Mapping]]] = ..., document_verbatim: _Optional[_Iterable[_Union[GuideFragment, _Mapping]]] = ...) -> None: ...
 
 class TimeWindow(_message.Message):
     __slots__ = ("start_time", "end_time")

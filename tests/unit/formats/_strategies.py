@@ -92,6 +92,15 @@ VERBATIM = (
 fragments = st.builds(Fragment, position=st.integers(0, 40), xml=st.sampled_from(VERBATIM))
 _ATTRIBUTES = [("clumpidx", "0/1"), ("pdc-start", "20251122093000 +0100"), ("showview", "12345"), ("videoplus", "9")]
 attributes = st.lists(st.sampled_from(_ATTRIBUTES), max_size=3, unique_by=lambda pair: pair[0]).map(tuple)
+#: <tv>'s attributes (xmltv.dtd's and an extension) and elements under it (x-*).
+_TV_ATTRIBUTES = [
+    ("date", "20251122"),
+    ("source-info-name", "Guide & Co <tv>"),
+    ("generator-info-name", "grabber/1.0"),
+    ("generator-info-url", "http://grabber.example/"),
+    ("x-run", "7"),
+]
+_TV_EXTENSIONS = ('<x-grabber-state last-run="20251122"><x-note>kept &amp; aside</x-note></x-grabber-state>', "<x-a/>")
 offsets = st.one_of(st.none(), st.sampled_from([0, 3600, -18000, 19800, 37800]))
 
 
@@ -124,6 +133,10 @@ channel_details = st.builds(
     urls=_tuples(links),
     attributes=st.just(()),
     verbatim=_tuples(st.builds(Fragment, position=st.integers(0, 9), xml=st.just("<x-logo>a</x-logo>"))),
+    document_attributes=st.lists(st.sampled_from(_TV_ATTRIBUTES), max_size=4, unique_by=lambda pair: pair[0]).map(
+        tuple
+    ),
+    document_verbatim=_tuples(st.builds(Fragment, position=st.integers(0, 60), xml=st.sampled_from(_TV_EXTENSIONS))),
 )
 
 events = st.builds(

@@ -10,7 +10,10 @@
   timestamps are Validate's to report (see ``scheduleflow.server.formats``);
   ``severity`` (default ERROR) is the finding's: what XMLTV tolerates (odd
   channel ids, extensions, a last programme without stop) is read, noted;
-- ``channel_id``: passed to ``parse_document`` (XMLTV).
+- ``channel_id``: passed to ``parse_document`` (XMLTV);
+- ``kept`` (instead of ``message``): the document is read without a
+  warning, and its channel keeps this XML verbatim as document-level content
+  (XMLTV's extensions under ``<tv>``).
 
 The format comes from the name: ``xmltv_``, ``xml_``, ``bxf_`` or ``json_``.
 """
@@ -52,6 +55,13 @@ def test_corpus_document(name: str) -> None:
     expected = EXPECTED[name]
     content = (CORPUS / name).read_bytes()
     kwargs = {"channel_id": expected["channel_id"]} if "channel_id" in expected else {}
+    if "kept" in expected:
+        doc = parse_document(content, _format(name), **kwargs)
+        assert not [f for f in doc.findings if f.severity >= Severity.WARNING], doc.findings
+        details = doc.channels[0].details
+        assert details is not None
+        assert [fragment.xml for fragment in details.document_verbatim] == [expected["kept"]]
+        return
     if "finding" in expected:
         doc = parse_document(content, _format(name), **kwargs)
         found = [f for f in doc.findings if f.code == expected["finding"]]
@@ -89,7 +99,7 @@ def test_corpus_document_is_refused_or_detected_without_a_format(name: str) -> N
     if fmt is not _format(name):
         # xmltv_wrong_root.xml is a <schedule>, json_not_object.json an array...
         return
-    if "finding" in EXPECTED[name] or "channel_id" in EXPECTED[name]:
+    if {"finding", "channel_id", "kept"} & set(EXPECTED[name]):
         return
     with pytest.raises(InvalidInput):
         parse_document(content)

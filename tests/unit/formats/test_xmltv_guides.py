@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from scheduleflow.server.core.errors import InvalidInput
-from scheduleflow.server.core.model import FindingCode, Severity
+from scheduleflow.server.core.model import FindingCode, Fragment, Severity
 from scheduleflow.server.formats import Format, parse_document, parse_guide
 
 T = "20251122"
@@ -129,13 +129,80 @@ def test_the_last_programme_without_stop_is_left_out_with_a_warning_or_ends_wher
         '<x-ns:meta xmlns:x-ns="urn:example">text</x-ns:meta>',
     ],
 )
-def test_unknown_and_x_elements_under_tv_are_accepted_and_reported(extension: str) -> None:
+def test_unknown_and_x_elements_under_tv_are_kept_verbatim_in_place(extension: str) -> None:
     guide = parse_guide(tv(prog("a", "0900", "1000"), extension + "\n", prog("a", "1000", "1100")))
 
     assert [len(c.document.events) for c in guide.channels] == [2]
-    (finding,) = guide.findings
-    assert (finding.code, finding.severity) == (FindingCode.EXTENSION_NOT_STORED, Severity.INFO)
-    assert finding.location is not None and finding.location.line == 3
+    assert guide.findings == ()
+    details = guide.channels[0].document.channels[0].details
+    assert details is not None
+    # After the one programme before it and the <channel> an export writes
+    # first; as XML serialises it (attribute values in double quotes).
+    assert details.document_verbatim == (Fragment(2, extension.replace("'", '"')),)
+
+
+def test_each_channel_keeps_the_guide_s_own_data_at_its_place_among_its_elements() -> None:
+    content = (
+        '<tv date="20251122" generator-info-name="grab/2" x-run="7">\n'
+        + '<x-head/><channel id="a.example"/><channel id="b.example"/>'
+        + prog("a.example", "0900", "1000")
+        + "<x-middle>m</x-middle>"
+        + prog("b.example", "0900", "1000")
+        + prog("a.example", "1000", "1100")
+        + "<x-tail/></tv>"
+    ).encode()
+
+    guide = parse_guide(content)
+
+    a, b = (c.document.channels[0].details for c in guide.channels)
+    assert a is not None and b is not None
+    assert (
+        a.document_attributes
+        == b.document_attributes
+        == (
+            ("date", "20251122"),
+            ("generator-info-name", "grab/2"),
+            ("x-run", "7"),
+        )
+    )
+    # a: x-head, <channel>, a programme, x-middle, a programme, x-tail.
+    assert [(f.position, f.xml) for f in a.document_verbatim] == [
+        (0, "<x-head/>"),
+        (3, "<x-middle>m</x-middle>"),
+        (5, "<x-tail/>"),
+    ]
+    # b: x-head, <channel>, x-middle, a programme, x-tail.
+    assert [f.position for f in b.document_verbatim] == [0, 2, 4]
+    assert guide.findings == ()
+
+
+def test_what_a_guide_says_of_itself_is_bounded_and_the_rest_reported() -> None:
+    big = "<x-big>" + "x" * (40 * 1024) + "</x-big>"
+    long_value = "v" * (40 * 1024)
+    content = f'<tv date="1" x-long="{long_value}" x-after="2">{big}<x-small/>'.encode()
+    guide = parse_guide(content + prog("a", "0900", "1000").encode() + b"</tv>")
+
+    details = guide.channels[0].document.channels[0].details
+    assert details is not None
+    # In document order: once an attribute is over, so are the later ones.
+    assert details.document_attributes == (("date", "1"),)
+    assert [f.xml for f in details.document_verbatim] == ["<x-small/>"]
+    warnings = {f.message.split(" (")[0]: f for f in guide.findings}
+    assert set(warnings) == {"attribute 'x-long' of <tv>", "attribute 'x-after' of <tv>", "<x-big> under <tv>"}
+    for finding in warnings.values():
+        assert (finding.code, finding.severity) == (FindingCode.EXTENSION_NOT_STORED, Severity.WARNING)
+        assert "32 KiB" in finding.message
+    where = warnings["attribute 'x-after' of <tv>"].location
+    assert where is not None and (where.line, where.column) == (1, len(f'<tv date="1" x-long="{long_value}" ') + 1)
+
+
+def test_an_attribute_of_tv_in_a_namespace_is_kept_with_its_declaration() -> None:
+    content = b'<tv xmlns:g="urn:grabber" g:run="7" xml:lang="en">' + prog("a", "0900", "1000").encode() + b"</tv>"
+
+    details = parse_guide(content).channels[0].document.channels[0].details
+
+    assert details is not None
+    assert details.document_attributes == (("xmlns:g", "urn:grabber"), ("g:run", "7"), ("xml:lang", "en"))
 
 
 def test_an_extension_is_held_to_the_same_limits() -> None:

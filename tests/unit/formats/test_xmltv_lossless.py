@@ -1,7 +1,8 @@
 """XMLTV in, XMLTV out, nothing lost: every element and attribute of xmltv.dtd.
 
 The guides in ``xmltv_guides/`` are our own and exercise every element and
-attribute of the DTD (``extensions.xml`` adds ``x-*`` and unknown content).
+attribute of the DTD (``extensions.xml`` adds ``x-*`` and unknown content,
+``document_level.xml`` the same under ``<tv>`` and odd attributes on it).
 Each must come back from Import -> Export, and from XMLTV -> JSON/XML ->
 XMLTV, equal after canonical ordering (``canonical`` below); what a user
 queries is typed; every export passes ``tv_validate_file``.
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from scheduleflow.server.core.model import (
+    ChannelDetails,
     ChannelInfo,
     Credit,
     EpisodeNum,
@@ -32,7 +34,7 @@ from scheduleflow.server.core.model import (
     Severity,
 )
 from scheduleflow.server.core.timeparse import parse_instant
-from scheduleflow.server.formats import Format, parse_document, render_document
+from scheduleflow.server.formats import Format, Limits, check_details, parse_document, render_document
 from scheduleflow.server.formats._xmltv_details import offset_of
 from tests.profiles import examples
 from tests.tools import need
@@ -40,6 +42,15 @@ from tests.tools import need
 GUIDES = Path(__file__).parent / "xmltv_guides"
 #: Guides the reference validator accepts (extensions.xml holds x-* content the DTD does not declare).
 VALID = ("every_element.xml", "languages.xml", "offsets_and_clumps.xml")
+#: The attributes xmltv.dtd gives <tv>.
+_TV_ATTRIBUTES = (
+    "date",
+    "source-info-url",
+    "source-info-name",
+    "source-data-url",
+    "generator-info-name",
+    "generator-info-url",
+)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
 
 Canonical = tuple[object, ...]
@@ -63,19 +74,39 @@ def canonical(el: etree._Element) -> Canonical:
     return (str(el.tag), tuple(sorted(attrs)), (el.text or "").strip(), children)
 
 
-def channels_of(content: bytes) -> dict[str, tuple[Canonical | None, list[Canonical]]]:
-    """Each channel of a guide: its <channel> and its programmes in document order."""
+Channel = tuple[Canonical | None, list[Canonical], Canonical]
+#: What an export writes on <tv> when the guide named no generator.
+_OURS = ("generator-info-name", "ScheduleFlow")
+
+
+def channels_of(content: bytes) -> dict[str, Channel]:
+    """Each channel of a guide: its <channel>, its programmes, and what the
+    guide says of itself as that channel's export writes it: the attributes
+    of <tv>, and its children in order with this channel's elements as
+    markers and anything else (x-*, unknown) whole."""
     root = etree.fromstring(content, _PARSER)
-    out: dict[str, tuple[Canonical | None, list[Canonical]]] = {}
+    found: dict[str, tuple[Canonical | None, list[Canonical]]] = {}
     for el in root:
         if el.tag == "channel":
-            out[str(el.get("id"))] = (canonical(el), out.get(str(el.get("id")), (None, []))[1])
+            found[str(el.get("id"))] = (canonical(el), found.get(str(el.get("id")), (None, []))[1])
     for el in root:
         if el.tag == "programme":
-            out.setdefault(str(el.get("channel")), (None, []))[1].append(canonical(el))
-    for _, programmes in out.values():
+            found.setdefault(str(el.get("channel")), (None, []))[1].append(canonical(el))
+    attributes = sorted((str(name), str(value)) for name, value in root.attrib.items())
+    if [name for name, _ in attributes if name.startswith("generator-info-")] == [_OURS[0]] and _OURS in attributes:
+        attributes.remove(_OURS)  # the export's own, for a guide that named no generator
+    out: dict[str, Channel] = {}
+    for channel_id, (channel, programmes) in found.items():
         # Canonical order: a store gives a channel's programmes back by start.
         programmes.sort(key=_slot)
+        layout: list[object] = []
+        for el in root:
+            if el.tag in ("channel", "programme"):
+                if channel_id in (el.get("id"), el.get("channel")):
+                    layout.append(el.tag)
+            elif isinstance(el.tag, str):
+                layout.append(canonical(el))
+        out[channel_id] = (channel, programmes, (tuple(attributes), tuple(layout)))
     return out
 
 
@@ -109,13 +140,14 @@ def validate(content: bytes, tmp_path: Path) -> None:
 def test_import_export_keeps_every_element_and_attribute(name: str, pretty: bool, tmp_path: Path) -> None:
     content = (GUIDES / name).read_bytes()
     source = channels_of(content)
-    for channel_id, (channel, programmes) in source.items():
+    for channel_id, (channel, programmes, document) in source.items():
         doc = _read(content, channel_id)
         assert not [f for f in doc.findings if f.severity >= Severity.WARNING], doc.findings
         out = _export(doc, pretty=pretty)
-        (exported_channel, exported) = channels_of(out)[channel_id]
+        (exported_channel, exported, exported_document) = channels_of(out)[channel_id]
         assert exported == programmes
         assert exported_channel == channel
+        assert exported_document == document
         if name in VALID:
             validate(out, tmp_path)
 
@@ -222,11 +254,12 @@ def test_text_is_kept_as_written_and_the_flat_view_stays() -> None:
     assert doc.events[0].metadata["category"] == "Krimi; Crime; Drama"
 
 
-def test_what_cannot_be_kept_is_a_finding() -> None:
+def test_the_guide_s_own_data_is_kept_and_only_comments_and_pis_are_not() -> None:
     doc = _read((GUIDES / "every_element.xml").read_bytes(), "one.example")
-    (finding,) = [f for f in doc.findings if f.code is FindingCode.NOT_KEPT]
-    assert finding.severity is Severity.INFO
-    assert "source-info-url" in finding.message
+    assert not [f for f in doc.findings if f.code is FindingCode.NOT_KEPT]
+    details = doc.channels[0].details
+    assert details is not None
+    assert tuple(name for name, _ in details.document_attributes) == _TV_ATTRIBUTES
     commented = b"<!-- made by hand --><tv><?pi x?><programme start='20250101000000' stop='20250101010000' channel='a.b'><title>T</title></programme></tv>"
     messages = [f.message for f in parse_document(commented).findings if f.code is FindingCode.NOT_KEPT]
     assert len(messages) == 2
@@ -351,12 +384,37 @@ def programmes(draw: st.DrawFn, start: int) -> str:
     return f'<programme start="{start_text}" stop="{stop_text}" channel="a.example"{extra}>{inner}</programme>'
 
 
+_EXTENSION = st.sampled_from(
+    [
+        "<x-grabber-state/>",
+        '<x-note lang="en">kept &amp; aside</x-note>',
+        '<x-listing id="7"><programme start="20251122000000" channel="a.example"><title>x</title></programme></x-listing>',
+        "<unknown>text</unknown>",
+    ]
+)
+
+
 @st.composite
 def guides(draw: st.DrawFn) -> bytes:
+    """A guide of one channel; the attributes of <tv> DTD-valid, and maybe
+    x-*/unknown elements between any two of its children (not DTD-valid)."""
     names = draw(_lang_elements("display-name", 1, 3))
-    body = "".join(draw(programmes(index)) for index in range(draw(st.integers(1, 4))))
-    channel = f'<channel id="a.example">{names}{draw(_icons(1))}</channel>'
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<tv>{channel}{body}</tv>\n'.encode()
+    children = [f'<channel id="a.example">{names}{draw(_icons(1))}</channel>']
+    children += [draw(programmes(index)) for index in range(draw(st.integers(1, 4)))]
+    for _ in range(draw(st.integers(0, 3))):
+        children.insert(draw(st.integers(0, len(children))), draw(_EXTENSION))
+    names = draw(st.lists(st.sampled_from(_TV_ATTRIBUTES), unique=True, max_size=len(_TV_ATTRIBUTES)))
+    attributes = _attrs(**{name.replace("-", "_"): draw(_WORD) for name in names})
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<tv{attributes}>{"".join(children)}</tv>\n'.encode()
+
+
+def _without_extensions(content: bytes) -> bytes:
+    """The document less the elements xmltv.dtd has no place for (<tv> holds channel*, programme*)."""
+    root = etree.fromstring(content, _PARSER)
+    for el in list(root):
+        if el.tag not in ("channel", "programme"):
+            root.remove(el)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -365,9 +423,12 @@ def test_generated_guides_come_back_equal_and_valid(guide: bytes, pretty: bool, 
     doc = parse_document(guide)
     out = _export(doc, pretty=pretty)
     assert channels_of(out) == channels_of(guide)
-    via_json = parse_document(_export(doc, Format.JSON), Format.JSON)
-    assert channels_of(_export(via_json, pretty=pretty)) == channels_of(guide)
-    validate(out, tmp_path)
+    for via in (Format.JSON, Format.XML):
+        native = parse_document(_export(doc, via), via)
+        assert channels_of(_export(native, pretty=pretty)) == channels_of(guide)
+    # An export is as DTD-valid as its guide: all of it but the extensions
+    # (rule 7 of formats.xmltv), which come back verbatim, in place, above.
+    validate(_without_extensions(out), tmp_path)
 
 
 def test_equal_looking_parts_of_different_kinds_are_not_shared() -> None:
@@ -389,3 +450,56 @@ def test_a_lone_title_in_no_language_is_the_event_s_title() -> None:
     assert event.details is not None
     assert event.details.titles == ()
     assert b"<title>News</title>" in render_document(Format.XMLTV, ChannelInfo("a.b"), [event])
+
+
+@pytest.mark.parametrize(
+    ("pairs", "problem"),
+    [
+        ((("xmlns", "urn:x"),), "would put the whole guide in a namespace"),
+        ((("g:run", "7"),), "the prefix of 'g:run' is not declared"),
+        ((("date", "1"), ("date", "2")), "appears twice"),
+        (tuple((f"x-{n}", "v") for n in range(65)), "65 attributes; at most 64"),
+        ((("bad name", "v"),), "is not an XML attribute name"),
+    ],
+)
+def test_document_attributes_from_elsewhere_are_held_to_what_tv_can_carry(
+    pairs: tuple[tuple[str, str], ...], problem: str
+) -> None:
+    found = check_details(ChannelDetails(document_attributes=pairs), Limits())
+    assert found is not None and problem in found[1], found
+    fine = (("xmlns:g", "urn:g"), ("g:run", "7"), ("xml:lang", "en"), *((f"x-{n}", "v") for n in range(62)))
+    assert check_details(ChannelDetails(document_attributes=fine), Limits()) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ((), ' generator-info-name="ScheduleFlow"'),
+        ((("date", "2025"),), ' generator-info-name="ScheduleFlow" date="2025"'),
+        ((("generator-info-name", "grab/1"), ("date", "2025")), ' generator-info-name="grab/1" date="2025"'),
+        # The guide's generator URL alone: ScheduleFlow's name beside it would misname the tool.
+        ((("generator-info-url", "http://g.example/"),), ' generator-info-url="http://g.example/"'),
+    ],
+)
+def test_tv_says_what_the_guide_said_of_itself_or_names_scheduleflow(
+    said: tuple[tuple[str, str], ...], written: str
+) -> None:
+    channel = ChannelInfo("a.example", "A", details=ChannelDetails(document_attributes=said))
+    out = render_document(Format.XMLTV, channel, []).decode()
+    assert f"<tv{written}>" in out
+
+
+def test_extensions_past_the_programmes_exported_come_at_the_end_in_order() -> None:
+    content = (GUIDES / "document_level.xml").read_bytes()
+    doc = _read(content, "north.example")
+    # A window with the first programme only: what followed the second still comes, after it.
+    out = render_document(Format.XMLTV, doc.channels[0], doc.events[:1], pretty=True)
+    tags = [el.tag for el in etree.fromstring(out, _PARSER)]
+    assert tags == [
+        "x-grabber-state",
+        "channel",
+        "{urn:example:grabber}checksum",
+        "programme",
+        "x-listing-break",
+        "unknown-trailer",
+    ]

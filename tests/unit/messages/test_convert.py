@@ -361,9 +361,18 @@ def test_finding_codes_map_to_the_proto_enum_by_name() -> None:
 
 
 def test_channel_details_reach_the_channel_message() -> None:
-    details = ChannelDetails(display_names=(LangText("BBC One", "en"), LangText("BBC Un", "cy")))
+    details = ChannelDetails(
+        display_names=(LangText("BBC One", "en"), LangText("BBC Un", "cy")),
+        document_attributes=(("date", "20251122"), ("source-info-name", "Guide")),
+        document_verbatim=(Fragment(2, "<x-state/>"),),
+    )
     msg = convert.channel_to_pb(Channel("bbc1.example", "BBC One", details=details))
     assert [(t.value, t.lang) for t in msg.details.display_names] == [("BBC One", "en"), ("BBC Un", "cy")]
+    assert [(a.name, a.value) for a in msg.details.document_attributes] == [
+        ("date", "20251122"),
+        ("source-info-name", "Guide"),
+    ]
+    assert [(f.position, f.xml) for f in msg.details.document_verbatim] == [(2, "<x-state/>")]
 
 
 def test_details_from_the_api_are_checked_at_their_field() -> None:

@@ -626,7 +626,13 @@ _DETAILS = ProgrammeDetails(
 
 async def test_guide_details_come_back_exactly_and_count_as_content(store: Store) -> None:
     event = ev("a", 0, title="Tatort")._replace(details=_DETAILS)
-    info = ChannelInfo("ch", "Eins", details=ChannelDetails(display_names=(LangText("Eins", "de"),)))
+    # The guide's own data (XMLTV's <tv> attributes and extensions) is part of the channel's.
+    guide = ChannelDetails(
+        display_names=(LangText("Eins", "de"),),
+        document_attributes=(("date", "20251122"), ("generator-info-name", "grab/1")),
+        document_verbatim=(Fragment(0, '<x-state run="1"/>'), Fragment(4, "<x-tail>é &amp; 🎬</x-tail>")),
+    )
+    info = ChannelInfo("ch", "Eins", details=guide)
     await store.commit_events("ch", [event, ev("plain", 60)], mode=ALL, window=None, channel=info)
     assert await stored(store) == [event, ev("plain", 60)]
     assert type((await stored(store))[0].details) is ProgrammeDetails

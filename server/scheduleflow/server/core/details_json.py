@@ -6,8 +6,9 @@ Rules:
    ``details`` column and the change log use these objects. Keys are the
    model's field names; a field at its default ("" text, no items, no
    offset) is left out, so a title in no language is ``{"value": "..."}``.
-2. Programme and channel attributes are ``[{"name": ..., "value": ...}]``
-   (a list: their order is kept).
+2. Attributes (a programme's or a channel's ``attributes``, a channel's
+   ``document_attributes``) are ``[{"name": ..., "value": ...}]`` (a list:
+   their order is kept).
 3. Reading checks the shape only (types, unknown keys, credit roles) and
    says where, as a JSON pointer below the details object; what the text
    may hold (lengths, characters XML cannot carry, verbatim XML) is the
@@ -51,7 +52,10 @@ ITEM_TYPES: dict[str, type[Any]] = {
     "ratings": Rating,
     "star_ratings": Rating,
     "verbatim": Fragment,
+    "document_verbatim": Fragment,
 }
+#: The fields of details that hold XML attributes as (name, value) pairs.
+ATTRIBUTE_FIELDS = frozenset({"attributes", "document_attributes"})
 _INTS = frozenset({"position", "start_offset", "stop_offset"})
 _MAX_OFFSET = 24 * 3600
 _MAX_POSITION = 1 << 20
@@ -73,7 +77,7 @@ def to_json(value: Any) -> Any:
     for name, item in zip(value._fields, value, strict=True):
         if name in defaults and item == defaults[name]:
             continue
-        if name == "attributes":
+        if name in ATTRIBUTE_FIELDS:
             out[name] = [{"name": key, "value": text} for key, text in item]
         elif name in ITEM_TYPES:
             out[name] = [to_json(part) for part in item]
@@ -105,7 +109,7 @@ def _read(cls: Any, obj: object, pointer: str) -> Any:
         where = f"{pointer}/{key}"
         if key not in fields:
             raise DetailsShapeError(where, f"unknown field {str(key)[:80]!r}: expected one of {', '.join(fields)}")
-        if key == "attributes":
+        if key in ATTRIBUTE_FIELDS:
             if not isinstance(item, list):
                 raise DetailsShapeError(where, f"must be an array of {{name, value}}, not {_type_name(item)}")
             pairs = []

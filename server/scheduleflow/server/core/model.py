@@ -218,13 +218,23 @@ class ProgrammeDetails(NamedTuple):
 
 class ChannelDetails(NamedTuple):
     """The guide data of a channel: every display name, icons, URLs, other
-    attributes than ``id`` and any other child kept verbatim."""
+    attributes than ``id`` and any other child kept verbatim.
+
+    ``document_attributes`` and ``document_verbatim`` are what the guide
+    document itself said, kept with every channel it brought in: the
+    attributes of XMLTV's ``<tv>`` (date, source-info-url, ...,
+    generator-info-name), in document order, and the ``x-*``/unknown
+    elements directly under ``<tv>``, each with its index among the ``<tv>``
+    children an export of this channel writes (its ``<channel>``, its
+    programmes and these elements)."""
 
     display_names: tuple[LangText, ...] = ()
     icons: tuple[Icon, ...] = ()
     urls: tuple[Link, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
     verbatim: tuple[Fragment, ...] = ()
+    document_attributes: tuple[tuple[str, str], ...] = ()
+    document_verbatim: tuple[Fragment, ...] = ()
 
 
 class Event(NamedTuple):

@@ -60,7 +60,7 @@ SEVERITY_OF: Mapping[FindingCode, Severity] = {
     FindingCode.MISSING_FIELD: Severity.ERROR,
     FindingCode.NORMALISED_TIMESTAMP: Severity.INFO,
     FindingCode.NONSTANDARD_CHANNEL_ID: Severity.INFO,
-    FindingCode.EXTENSION_NOT_STORED: Severity.INFO,
+    FindingCode.EXTENSION_NOT_STORED: Severity.WARNING,
     FindingCode.CONFLICT_RESOLVED: Severity.WARNING,
 }
 

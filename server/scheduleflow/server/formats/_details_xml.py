@@ -4,8 +4,9 @@ Rules:
 
 1. One element per item of a details list, named as in XMLTV (``<title>``,
    ``<credit>``, ``<episode-num>``, ``<rating>``, ...; ``<verbatim>`` for a
-   kept fragment, ``<attribute>`` for a kept attribute), in the model's
-   field order (the XSD's sequence).
+   kept fragment, ``<attribute>`` for a kept attribute; a channel's document
+   data are ``<document-attribute>`` and ``<document-verbatim>``), in the
+   model's field order (the XSD's sequence).
 2. An item's text field (``value``; ``xml`` of a fragment) is the element's
    text when the item has no child items, an attribute otherwise (a rating's
    value beside its icons, a credit's name beside its images); every other
@@ -21,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from scheduleflow.server.core.details_json import ITEM_TYPES
+from scheduleflow.server.core.details_json import ATTRIBUTE_FIELDS, ITEM_TYPES
 from scheduleflow.server.core.model import ChannelDetails, Fragment, ProgrammeDetails
 from scheduleflow.server.formats._common import escape_attr, escape_text
 
@@ -41,7 +42,10 @@ _TAGS = {
     "star_ratings": "star-rating",
     "images": "image",
     "verbatim": "verbatim",
+    "document_verbatim": "document-verbatim",
 }
+#: Attribute fields -> the element of one (name, value) pair.
+_ATTRIBUTE_TAGS = {"attributes": "attribute", "document_attributes": "document-attribute"}
 _LISTS: dict[str, tuple[str, Any]] = {field: (_TAGS[field], item) for field, item in ITEM_TYPES.items()}
 _INTS = frozenset({"position", "start_offset", "stop_offset"})
 
@@ -88,8 +92,9 @@ def render(details: ProgrammeDetails | ChannelDetails) -> str:
     attrs: list[str] = []
     item: Any
     for field, item in zip(details._fields, details, strict=True):
-        if field == "attributes":
-            out += [f'<attribute name="{escape_attr(name)}">{escape_text(text)}</attribute>' for name, text in item]
+        if field in ATTRIBUTE_FIELDS:
+            tag = _ATTRIBUTE_TAGS[field]
+            out += [f'<{tag} name="{escape_attr(name)}">{escape_text(text)}</{tag}>' for name, text in item]
         elif field in _LISTS:
             tag = _LISTS[field][0]
             for part in item:
@@ -128,8 +133,14 @@ def _read(cls: Any, el: etree._Element) -> Any:
 
 def read(el: etree._Element, cls: type[ProgrammeDetails] | type[ChannelDetails]) -> Any:
     """The details of a ``<details>`` element the XSD has accepted (rule 3)."""
-    attributes = tuple(
-        (str(child.get("name", "")), child.text or "") for child in el if _local(child.tag) == "attribute"
-    )
     made = _read(cls, el)
-    return made._replace(attributes=attributes)
+    pairs = {
+        field: tuple(
+            (str(child.get("name", "")), child.text or "")
+            for child in el
+            if _local(child.tag) == _ATTRIBUTE_TAGS[field]
+        )
+        for field in cls._fields
+        if field in ATTRIBUTE_FIELDS
+    }
+    return made._replace(**pairs)

@@ -1,4 +1,6 @@
-"""XMLTV programme and channel children <-> ``ProgrammeDetails``/``ChannelDetails``.
+"""XMLTV programme and channel children <-> ``ProgrammeDetails``/``ChannelDetails``,
+and the document's own data (``<tv>``'s attributes and extensions) <-> a
+channel's ``document_attributes``/``document_verbatim``.
 
 Rules:
 
@@ -16,15 +18,22 @@ Rules:
 3. Verbatim XML that arrives through JSON or the API is parsed before it is
    accepted (``fragment_problem``): one well-formed element, no DOCTYPE, no
    entities but the predefined five, within the limits.
+4. An attribute in a namespace (``r:x`` on ``<tv>``) is kept as its
+   qualified name, after the ``xmlns:r`` pair that declares it, so that it
+   is written back as well-formed XML; ``xml:lang`` needs no declaration.
+   Document attributes from JSON or the API are held to the same: no
+   ``xmlns`` (it would put the whole guide in a namespace), every prefix
+   declared among them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from lxml import etree
 
+from scheduleflow.server.core.details_json import ATTRIBUTE_FIELDS
 from scheduleflow.server.core.model import (
     CREDIT_ROLES,
     ChannelDetails,
@@ -327,22 +336,10 @@ _COMMENT = re.compile(rb"<!--")
 _PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])")
 
 
-def unkept_findings(content: bytes, tv_attributes: Sequence[str]) -> list[Finding]:
+def unkept_findings(content: bytes) -> list[Finding]:
     """INFO findings for what an XMLTV document holds and no store keeps:
-    the attributes of ``<tv>`` (document-level: a channel's export writes its
-    own), comments and processing instructions (the parser drops them)."""
+    comments and processing instructions (the parser drops them)."""
     out: list[Finding] = []
-    if tv_attributes:
-        out.append(
-            Finding(
-                FindingCode.NOT_KEPT,
-                Severity.INFO,
-                f"the attributes of <tv> ({', '.join(tv_attributes[:10])}) are not stored: they describe the "
-                "document, and an export writes its own",
-                (),
-                Location(line=1),
-            )
-        )
     for pattern, what in ((_COMMENT, "comments"), (_PROCESSING_INSTRUCTION, "processing instructions")):
         m = pattern.search(content)
         if m is not None:
@@ -356,6 +353,30 @@ def unkept_findings(content: bytes, tv_attributes: Sequence[str]) -> list[Findin
                     Location(line=line),
                 )
             )
+    return out
+
+
+_XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+
+
+def attribute_pairs(el: etree._Element) -> list[tuple[str, str]]:
+    """An element's attributes as written (rule 4): a namespaced one by its
+    qualified name, after the ``xmlns:prefix`` pair that declares it."""
+    out: list[tuple[str, str]] = []
+    declared: set[str] = set()
+    for key, value in el.attrib.items():
+        name = str(key)
+        if name.startswith("{"):
+            uri, _, local = name[1:].partition("}")
+            if uri == _XML_NAMESPACE:
+                name = f"xml:{local}"
+            else:
+                prefix = next((p for p, u in el.nsmap.items() if u == uri and p), "ns")
+                if prefix not in declared:
+                    declared.add(prefix)
+                    out.append((f"xmlns:{prefix}", uri))
+                name = f"{prefix}:{local}"
+        out.append((name, str(value)))
     return out
 
 
@@ -467,6 +488,22 @@ def channel_children(details: ChannelDetails | None, display_name: str) -> list[
     return out
 
 
+#: What an export writes on ``<tv>`` for a guide that named no generator.
+GENERATOR = (("generator-info-name", "ScheduleFlow"),)
+_GENERATOR_ATTRIBUTES = frozenset({"generator-info-name", "generator-info-url"})
+
+
+def tv_attributes(details: ChannelDetails | None) -> str:
+    """The attributes of ``<tv>``, each as `` name="value"``: the guide's own
+    as it wrote them, generator-info-* included (a guide comes back as it
+    came); ScheduleFlow's generator-info-name first when the guide named no
+    generator (or the channel comes from no guide)."""
+    pairs = details.document_attributes if details is not None else ()
+    if not any(name in _GENERATOR_ATTRIBUTES for name, _value in pairs):
+        pairs = GENERATOR + pairs
+    return "".join(f' {name}="{escape_attr(value)}"' for name, value in pairs)
+
+
 def channel_attributes(details: ChannelDetails | None) -> str:
     if details is None:
         return ""
@@ -511,25 +548,46 @@ def name_problem(name: str) -> str | None:
     return None if _NAME.fullmatch(name) else f"{name[:80]!r} is not an XML attribute name"
 
 
+def _document_name_problem(name: str, names: Collection[str]) -> str | None:
+    """Why ``name`` cannot be written on ``<tv>`` beside the attributes ``names`` (rule 4), or None."""
+    if name == "xmlns":
+        return "'xmlns' would put the whole guide in a namespace, and XMLTV has none"
+    prefix, colon, _ = name.partition(":")
+    if colon and prefix not in ("xml", "xmlns") and f"xmlns:{prefix}" not in names:
+        return f"the prefix of {name!r} is not declared: add an attribute 'xmlns:{prefix}' with its namespace"
+    return None
+
+
 def details_problem(details: ProgrammeDetails | ChannelDetails, limits: Limits) -> tuple[str, str] | None:
     """What in details that did not come from an XMLTV document cannot be
     kept or written back, as (JSON pointer below the details, message), or None."""
     for field, value in zip(details._fields, details, strict=True):
         if not isinstance(value, tuple):
             continue
+        names: set[str] = set()
+        if field in ATTRIBUTE_FIELDS:
+            names = {str(pair[0]) for pair in value}
+            count = sum(not name.startswith("xmlns:") for name in names)  # declarations are no attributes to XML
+            if count > limits.max_attributes:
+                # Written on one element, which XML import would then refuse.
+                return f"/{field}", f"{count} attributes; at most {limits.max_attributes} are allowed"
+        seen: set[str] = set()
         for index, part in enumerate(value):
             where = f"/{field}/{index}"
-            if field == "attributes":
+            if field in ATTRIBUTE_FIELDS:
                 name = str(part[0])
                 problem = name_problem(name)
-                if problem is None and name in (
+                if problem is None and field == "document_attributes":
+                    problem = _document_name_problem(name, names)
+                elif problem is None and name in (
                     TIMELINE_ATTRIBUTES if isinstance(details, ProgrammeDetails) else {"id"}
                 ):
                     problem = f"{name!r} is not kept in details: it is the event's own field"
-                if problem is None and any(other[0] == name for other in value[:index]):
+                if problem is None and name in seen:
                     problem = f"attribute {name!r} appears twice"
                 if problem is not None:
                     return where + "/name", problem
+                seen.add(name)
             if isinstance(part, Fragment):
                 problem = fragment_problem(part.xml, limits)
                 if problem is not None:

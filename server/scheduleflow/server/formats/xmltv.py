@@ -43,15 +43,31 @@ Rules:
    elements joined with "; ", text stripped) for callers that read only
    those; an event without details (from a native format or the API) is
    written from them. ``kind`` and ``fixed_start`` have no place in XMLTV.
-   What cannot be kept is an INFO finding (NOT_KEPT): the
-   attributes of ``<tv>``, comments and processing instructions (the
-   hardened parser drops them).
-7. Lenient where real files vary, strict where the DTD is: unknown children
-   and attributes of ``<channel>``/``<programme>`` are ignored; ``x-*`` and
-   other unknown elements under ``<tv>`` are accepted (with what they hold,
-   ``<programme>`` look-alikes included) and reported once per name as an
-   INFO finding (EXTENSION_NOT_STORED: the store has no place for
-   document-level content); ``start`` and ``channel`` are required.
+   What cannot be kept is an INFO finding (NOT_KEPT): comments and
+   processing instructions (the hardened parser drops them).
+7. Nor is what the guide says of itself. The attributes of ``<tv>`` (date,
+   source-info-*, source-data-url, generator-info-*, any other) and the
+   ``x-*`` and other unknown elements under it (with what they hold,
+   ``<programme>`` look-alikes included) are kept with every channel the
+   guide brings in (``ChannelDetails.document_attributes``/
+   ``document_verbatim``), in document order, each element at its index
+   among the ``<tv>`` children an export of that channel writes: its
+   ``<channel>``, its programmes and these elements. Export writes them back
+   there, and the attributes on ``<tv>`` as the guide wrote them,
+   ``generator-info-name`` included: a guide comes back as it came, and the
+   file still names the tool that made its content. ScheduleFlow's own
+   ``generator-info-name`` is written only when the channel's guide named no
+   generator (or the channel comes from no guide). xmltv.dtd has no place
+   for extensions (``<tv>`` holds ``channel*, programme*``), so an export of
+   a guide that had them is as DTD-valid as that guide was: not, and every
+   other export passes ``tv_validate_file``. Real guides say a few hundred
+   characters of themselves, but each channel stores it again, so it is
+   bounded: ``_DOCUMENT_ELEMENTS`` elements and ``_DOCUMENT_CHARS``
+   characters of attributes and XML, in document order; what is over is
+   accepted, not stored, and a WARNING (EXTENSION_NOT_STORED) once per
+   element or attribute name. Unknown children and attributes of
+   ``<channel>``/``<programme>`` are kept by rule 6; ``start`` and
+   ``channel`` are required.
 8. Clumps (``clumpidx="n/total"``: programmes that share one slot because
    the source could not split it) keep ``clumpidx`` in their metadata, so
    that validation does not call the members of one clump overlaps.
@@ -61,6 +77,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,12 +122,15 @@ from scheduleflow.server.formats._common import (
 from scheduleflow.server.formats._xml_reader import ElementReader
 from scheduleflow.server.formats._xmltv_details import (
     ProgrammeDetailsReader,
+    attribute_pairs,
     channel_attributes,
     channel_children,
     programme_attributes,
     programme_children,
     read_channel_details,
+    tv_attributes,
     unkept_findings,
+    verbatim,
 )
 from scheduleflow.server.formats.limits import Limits
 
@@ -204,8 +224,8 @@ class GuideChannel:
 @dataclass(frozen=True, slots=True)
 class Guide:
     """A whole XMLTV document, read once: its channels in document order, and
-    the findings that belong to no channel (accepted extensions, skipped
-    channels without an id)."""
+    the findings that belong to no channel (document-level content over
+    rule 7's budget, skipped channels without an id)."""
 
     channels: tuple[GuideChannel, ...]
     findings: tuple[Finding, ...] = ()
@@ -276,13 +296,18 @@ class _Reader(ElementReader):
         self.all_ids: dict[str, None] = {}
         #: Where each channel id was first seen: line, element, attribute.
         self.first_seen: dict[str, tuple[int, str, str]] = {}
-        #: Unknown elements under <tv>: name -> (count, first line).
-        self.extensions: dict[str, list[int]] = {}
+        #: The attributes of <tv> as kept (rule 7).
+        self.document_attributes: tuple[tuple[str, str], ...] = ()
+        #: The x-*/unknown elements under <tv> kept (rule 7), in document order:
+        #: each one's XML and how many elements of each channel came before it.
+        self.document_kept: list[tuple[str, dict[str, int]]] = []
+        #: Characters of document-level content kept so far (rule 7's budget).
+        self.document_chars = 0
+        #: What the budget left out: what -> [count, first line, tag, attribute].
+        self.not_stored: dict[str, list[Any]] = {}
         #: Channels and programmes with an empty channel id: first line, count.
         self.nameless: list[int] = []
         self.texts = TextPool()
-        #: Attribute names of <tv>: document-level, not kept (rule 6).
-        self.tv_attributes: list[str] = []
         #: Findings given a column so far (``where``).
         self.located = 0
         self.details_reader = ProgrammeDetailsReader(self.texts)
@@ -304,10 +329,59 @@ class _Reader(ElementReader):
 
     def on_root_start(self, root: etree._Element) -> None:
         self.check_namespace(root)
-        self.tv_attributes = [str(name) for name in root.attrib]
+        kept: list[tuple[str, str]] = []
+        line = safety.line_of(root)
+        for name, value in attribute_pairs(root):
+            # Once one is over the budget, so are the rest: a prefix's xmlns
+            # pair (which comes first) is never left out while an attribute
+            # that needs it is kept.
+            if not self.not_stored and self.budget(len(name) + len(value)):
+                kept.append((name, value))
+                continue
+            self.not_kept(f"attribute {name!r} of <tv>", line, "tv", name)
+        self.document_attributes = tuple(kept)
 
     def on_start(self, el: etree._Element) -> None:
         self.check_namespace(el)
+        # The extensions since the last channel or programme are complete now:
+        # kept before this element counts (rule 7).
+        previous = el.getprevious()
+        if previous is not None and previous.tag not in _LISTED:
+            pending = []
+            while previous is not None and previous.tag not in _LISTED:
+                pending.append(previous)
+                previous = previous.getprevious()
+            for node in reversed(pending):
+                self.extension(node)
+
+    def budget(self, size: int) -> bool:
+        """Whether ``size`` more characters of document-level content fit (rule 7), taking them if so."""
+        if self.document_chars + size > _DOCUMENT_CHARS:
+            return False
+        self.document_chars += size
+        return True
+
+    def not_kept(self, what: str, line: int, tag: str, attribute: str = "") -> None:
+        seen = self.not_stored.setdefault(what, [0, line, tag, attribute])
+        seen[0] += 1
+
+    def extension(self, node: etree._Element) -> None:
+        """An x-* or unknown element under <tv> (rule 7): checked, then kept if the budget allows."""
+        tag: object = node.tag
+        if not isinstance(tag, str):
+            return  # an entity reference: check_sibling refuses it
+        line = safety.line_of(node)
+        self.check_tree(node, 2)
+        xml = verbatim(node)
+        if len(self.document_kept) < _DOCUMENT_ELEMENTS and self.budget(len(xml)):
+            # Each channel's elements so far: its programmes read, and its <channel>.
+            before = {channel: len(rows) for channel, rows in self.rows.items()}
+            for channel in self.channels:
+                before[channel] = before.get(channel, 0) + 1
+            self.document_kept.append((xml, before))
+        else:
+            name = safety.local_name(tag)
+            self.not_kept(f"<{name}> under <tv>", line, name)
 
     def in_extension(self, el: etree._Element, root: etree._Element | None) -> bool:
         # Rule 7: inside <x-listing> or any element <tv> does not define.
@@ -324,6 +398,10 @@ class _Reader(ElementReader):
     def on_root_end(self, root: etree._Element) -> None:
         if root.text is not None and not root.text.isspace():
             raise self.fail("text is not allowed directly inside <tv>", safety.line_of(root), "tv")
+        # Those after the last channel or programme (the others are gone).
+        for child in root:
+            if child.tag not in _LISTED:
+                self.extension(child)
         super().on_root_end(root)
 
     def on_element(self, el: etree._Element) -> None:
@@ -336,12 +414,7 @@ class _Reader(ElementReader):
         tag = node.tag
         if tag is etree.Entity:
             raise self.entity_error(node, safety.line_of(node))
-        if isinstance(tag, str) and tag not in ("channel", "programme"):
-            # An extension (rule 7): accepted, held to the same limits.
-            line = safety.line_of(node)
-            self.check_tree(node, 2)
-            seen = self.extensions.setdefault(safety.local_name(tag), [0, line])
-            seen[0] += 1
+        # An extension (rule 7) was read by ``extension`` already.
         if node.tail is not None and not node.tail.isspace():
             raise self.fail(f"text {node.tail.strip()[:40]!r} is not allowed between elements", safety.line_of(node))
 
@@ -576,16 +649,17 @@ class _Reader(ElementReader):
                     Location(line=self.nameless[0]),
                 )
             )
-        findings += unkept_findings(self.content, self.tv_attributes)
-        for name, (count, line) in self.extensions.items():
+        findings += unkept_findings(self.content)
+        for what, (count, line, tag, attribute) in self.not_stored.items():
             findings.append(
                 Finding(
                     FindingCode.EXTENSION_NOT_STORED,
-                    Severity.INFO,
-                    f"<{name}> under <tv> ({count}x) was accepted but is not stored: the store keeps channels and "
-                    "their programmes",
+                    Severity.WARNING,
+                    f"{what} ({count}x) was accepted but not stored: what a guide says of itself is kept with each "
+                    f"of its channels up to {_DOCUMENT_ELEMENTS} elements and {_DOCUMENT_CHARS // 1024} KiB of "
+                    "attributes and XML, in document order",
                     (),
-                    Location(*self.lines.locate(line, name)),
+                    Location(*self.lines.locate(line, tag, attribute)),
                 )
             )
         channels = tuple(GuideChannel(c, self.channel_document(c, stored[c])) for c in chosen)
@@ -695,13 +769,39 @@ class _Reader(ElementReader):
         info = ChannelInfo(
             id=channel_id,
             display_name=self.channels.get(document_id, ""),
-            details=self.channel_details.get(document_id),
+            details=self.with_document(document_id, self.channel_details.get(document_id)),
         )
         return collector.document((info,))
+
+    def with_document(self, document_id: str, details: ChannelDetails | None) -> ChannelDetails | None:
+        """A channel's details with the document's own data (rule 7): each kept
+        extension at its index among the <tv> children this channel's export
+        writes: its <channel> (written even when the guide had none), its
+        programmes, and the extensions before it."""
+        if not self.document_attributes and not self.document_kept:
+            return details
+        described = document_id in self.channels
+        fragments = []
+        for index, (xml, before) in enumerate(self.document_kept):
+            count = before.get(document_id, 0)
+            if count and not described:
+                count += 1
+            fragments.append(Fragment(count + index, xml))
+        return (details or ChannelDetails())._replace(
+            document_attributes=self.document_attributes, document_verbatim=tuple(fragments)
+        )
 
 
 #: Findings about channels (not errors) that get a column (``_Reader.where``).
 _LOCATED_FINDINGS = 50
+#: The elements under <tv> that are read; any other is an extension (rule 7).
+_LISTED = ("channel", "programme")
+#: Rule 7's budget for what a guide says of itself, kept with each of its
+#: channels: real guides carry a few hundred characters (the six attributes
+#: of <tv>, a grabber's state element); a guide of 200 channels stores this
+#: 200 times.
+_DOCUMENT_ELEMENTS = 64
+_DOCUMENT_CHARS = 32 * 1024
 _FLAG_KEYS = dict(_FLAGS)
 _EPISODE_KEYS = {"xmltv_ns": "episode", EPISODE_SYSTEM: "episode", "onscreen": "episode_onscreen"}
 _MAYBE_EMPTY_KEYS = dict(_MAYBE_EMPTY)
@@ -796,14 +896,30 @@ def render_parts(
     out = Encoder(lambda: check_exportable(channel, events), fix=_for_the_validator)
     append = out.write
     append('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE tv SYSTEM "xmltv.dtd">\n')
-    append('<tv generator-info-name="ScheduleFlow">\n')
+    append(f"<tv{tv_attributes(channel.details)}>\n")
+    # Rule 7: the guide's own elements go back at their index among the <tv>
+    # children; ``due[j]`` is how many channels and programmes precede the j-th.
+    kept = sorted(channel.details.document_verbatim, key=lambda f: f.position) if channel.details else []
+    due = list(itertools.accumulate((f.position - j for j, f in enumerate(kept)), max))
+    written = next_kept = 0
+
+    def extensions_due() -> None:
+        nonlocal next_kept
+        while next_kept < len(kept) and due[next_kept] <= written:
+            append(f"{ind1}{kept[next_kept].xml}\n")
+            next_kept += 1
+
+    extensions_due()
     channel_inner = "".join(
         f"{ind2}{child}{nl}" for child in channel_children(channel.details, channel.display_name or channel.id)
     )
     append(
         f'{ind1}<channel id="{channel_attr}"{channel_attributes(channel.details)}>{nl}{channel_inner}{ind1}</channel>\n'
     )
+    written = 1
     for event in events:
+        if next_kept < len(kept):
+            extensions_due()
         details = event.details
         try:
             if details is not None and details.start_offset is not None and not utc_times:
@@ -831,6 +947,9 @@ def render_parts(
             f'{ind1}<programme start="{start}" stop="{stop}" channel="{channel_attr}"{attributes}>{nl}'
             f"{inner}{ind1}</programme>\n"
         )
+        written += 1
+    for fragment in kept[next_kept:]:  # past the last programme written (a window, or positions beyond)
+        append(f"{ind1}{fragment.xml}\n")
     append("</tv>\n")
     return out.parts()
 

@@ -1,9 +1,10 @@
 """Guide details between protobuf (``Guide*`` messages) and the domain model.
 
 The messages mirror ``core.model``'s NamedTuples field for field (same
-names), so one walk over the fields converts either way; attributes are
-``GuideAttribute`` messages for the model's ``(name, value)`` pairs, and the
-offsets are proto3 ``optional`` so that "not known" stays apart from UTC.
+names), so one walk over the fields converts either way; attributes (and a
+channel's document attributes) are ``GuideAttribute`` messages for the
+model's ``(name, value)`` pairs, and the offsets are proto3 ``optional`` so
+that "not known" stays apart from UTC.
 Details arriving through the API are checked like those of a document
 (``formats.check_details``): verbatim XML must be one well-formed element.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduleflow.server.core.details_json import ITEM_TYPES
+from scheduleflow.server.core.details_json import ATTRIBUTE_FIELDS, ITEM_TYPES
 from scheduleflow.server.core.errors import InvalidInput
 from scheduleflow.server.core.model import (
     CREDIT_ROLES,
@@ -49,7 +50,7 @@ _LIMITS = Limits()
 def _to_pb(value: Any, message: Any) -> Any:
     fields: dict[str, Any] = {}
     for name, item in zip(value._fields, value, strict=True):
-        if name == "attributes":
+        if name in ATTRIBUTE_FIELDS:
             fields[name] = [pb.GuideAttribute(name=key, value=text) for key, text in item]
         elif name in _LISTS:
             fields[name] = [_to_pb(part, _LISTS[name][1]) for part in item]
@@ -61,8 +62,8 @@ def _to_pb(value: Any, message: Any) -> Any:
 def _from_pb(message: Any, cls: Any) -> Any:
     values: dict[str, Any] = {}
     for name in cls._fields:
-        if name == "attributes":
-            values[name] = tuple((a.name, a.value) for a in message.attributes)
+        if name in ATTRIBUTE_FIELDS:
+            values[name] = tuple((a.name, a.value) for a in getattr(message, name))
         elif name in _LISTS:
             values[name] = tuple(_from_pb(part, _LISTS[name][0]) for part in getattr(message, name))
         elif name in _OPTIONAL:
