@@ -182,7 +182,35 @@ SHAPES: dict[str, tuple[Callable[[int], Callable[[], object]], int]] = {
         ),
         2_000,
     ),
+    # What a guide says of itself: 64 elements kept with every channel, the rest reported.
+    "xmltv extensions among programmes": (
+        _doc(Format.XMLTV, lambda n: _tv("".join(f"<x-e{i % 5}/>" + _programme(i) for i in range(n)))),
+        2_000,
+    ),
+    "xmltv extensions in a row": (_doc(Format.XMLTV, lambda n: _tv("<x-e/>" * n + _programme(0))), 10_000),
+    "xmltv extensions among channels": (
+        _doc(
+            Format.XMLTV,
+            lambda n: _tv("".join(f'<x-e/><channel id="c{i}"/>' for i in range(n)) + _programme(0)),
+        ),
+        2_000,
+    ),
     # -- ScheduleFlow JSON
+    "json document attributes": (
+        _doc(
+            Format.JSON,
+            lambda n: json.dumps(
+                {
+                    "channel": {
+                        "id": "c",
+                        "details": {"document_attributes": [{"name": f"a{i}", "value": "v"} for i in range(n)]},
+                    },
+                    "events": [],
+                }
+            ).encode(),
+        ),
+        5_000,
+    ),
     "json root keys": (_doc(Format.JSON, lambda n: _json([], **{f"k{i}": 1 for i in range(n)})), 5_000),
     "json event keys": (_doc(Format.JSON, lambda n: _json([_json_event(0, **{f"k{i}": 1 for i in range(n)})])), 5_000),
     "json metadata keys": (

@@ -372,16 +372,17 @@ class _Reader(ElementReader):
             return  # an entity reference: check_sibling refuses it
         line = safety.line_of(node)
         self.check_tree(node, 2)
-        xml = verbatim(node)
-        if len(self.document_kept) < _DOCUMENT_ELEMENTS and self.budget(len(xml)):
-            # Each channel's elements so far: its programmes read, and its <channel>.
-            before = {channel: len(rows) for channel, rows in self.rows.items()}
-            for channel in self.channels:
-                before[channel] = before.get(channel, 0) + 1
-            self.document_kept.append((xml, before))
-        else:
-            name = safety.local_name(tag)
-            self.not_kept(f"<{name}> under <tv>", line, name)
+        if len(self.document_kept) < _DOCUMENT_ELEMENTS:
+            xml = verbatim(node)
+            if self.budget(len(xml)):
+                # Each channel's elements so far: its programmes read, and its <channel>.
+                before = {channel: len(rows) for channel, rows in self.rows.items()}
+                for channel in self.channels:
+                    before[channel] = before.get(channel, 0) + 1
+                self.document_kept.append((xml, before))
+                return
+        name = safety.local_name(tag)
+        self.not_kept(f"<{name}> under <tv>", line, name)
 
     def in_extension(self, el: etree._Element, root: etree._Element | None) -> bool:
         # Rule 7: inside <x-listing> or any element <tv> does not define.
