@@ -53,7 +53,8 @@ Rules:
    ``document_verbatim``), in document order, each element at its index
    among the ``<tv>`` children an export of that channel writes: its
    ``<channel>``, its programmes and these elements. Export writes them back
-   there, and the attributes on ``<tv>`` as the guide wrote them,
+   there (an export of a window writes what falls past its last programme
+   after it), and the attributes on ``<tv>`` as the guide wrote them,
    ``generator-info-name`` included: a guide comes back as it came, and the
    file still names the tool that made its content. ScheduleFlow's own
    ``generator-info-name`` is written only when the channel's guide named no
