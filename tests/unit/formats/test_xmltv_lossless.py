@@ -29,6 +29,7 @@ from scheduleflow.server.core.model import (
     Image,
     LangText,
     Link,
+    ProgrammeDetails,
     Rating,
     ScheduleDocument,
     Severity,
@@ -455,7 +456,7 @@ def test_a_lone_title_in_no_language_is_the_event_s_title() -> None:
 @pytest.mark.parametrize(
     ("pairs", "problem"),
     [
-        ((("xmlns", "urn:x"),), "would put the whole guide in a namespace"),
+        ((("xmlns", "urn:x"),), "would put the guide's elements in a namespace"),
         ((("g:run", "7"),), "the prefix of 'g:run' is not declared"),
         ((("date", "1"), ("date", "2")), "appears twice"),
         (tuple((f"x-{n}", "v") for n in range(65)), "65 attributes; at most 64"),
@@ -503,3 +504,41 @@ def test_extensions_past_the_programmes_exported_come_at_the_end_in_order() -> N
         "x-listing-break",
         "unknown-trailer",
     ]
+
+
+_NAMESPACED = b"""<tv xmlns:r="urn:r">
+<channel id="a.example" r:c="2"><display-name>A</display-name></channel>
+<programme start="20251122090000 +0000" stop="20251122100000 +0000" channel="a.example" r:x="1"><title>T</title></programme>
+</tv>"""
+
+
+@pytest.mark.parametrize("through", [Format.XMLTV, Format.JSON, Format.XML])
+def test_namespaced_attributes_of_channels_and_programmes_come_back_as_xml(through: Format) -> None:
+    first = parse_document(_NAMESPACED)
+    (channel,), (event,) = first.channels, first.events
+    assert event.details is not None and channel.details is not None
+    assert event.details.attributes == (("xmlns:r", "urn:r"), ("r:x", "1"))
+    assert channel.details.attributes == (("xmlns:r", "urn:r"), ("r:c", "2"))
+
+    again = parse_document(render_document(through, channel, [event]), through)
+    exported = render_document(Format.XMLTV, again.channels[0], again.events)
+
+    assert b' xmlns:r="urn:r" r:x="1"' in exported and b' xmlns:r="urn:r" r:c="2"' in exported
+    assert parse_document(exported).events[0].details == event.details
+
+
+@pytest.mark.parametrize(
+    ("pairs", "problem"),
+    [
+        ((("xmlns", "urn:x"),), "would put the guide's elements in a namespace"),
+        ((("r:x", "1"),), "the prefix of 'r:x' is not declared"),
+    ],
+)
+def test_programme_and_channel_attributes_from_elsewhere_are_held_to_what_xml_can_carry(
+    pairs: tuple[tuple[str, str], ...], problem: str
+) -> None:
+    for details in (ProgrammeDetails(attributes=pairs), ChannelDetails(attributes=pairs)):
+        found = check_details(details, Limits())
+        assert found is not None and problem in found[1], found
+    fine = (("xmlns:r", "urn:r"), ("r:x", "1"))
+    assert check_details(ProgrammeDetails(attributes=fine), Limits()) is None

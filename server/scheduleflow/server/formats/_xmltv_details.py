@@ -21,9 +21,10 @@ Rules:
 4. An attribute in a namespace (``r:x`` on ``<tv>``) is kept as its
    qualified name, after the ``xmlns:r`` pair that declares it, so that it
    is written back as well-formed XML; ``xml:lang`` needs no declaration.
-   Document attributes from JSON or the API are held to the same: no
-   ``xmlns`` (it would put the whole guide in a namespace), every prefix
-   declared among them.
+   The same holds for ``<channel>`` and ``<programme>`` attributes. Attributes
+   from JSON or the API are held to it: no ``xmlns`` (it would put the guide's
+   elements in a namespace), every prefix declared among the attributes of
+   the same element.
 """
 
 from __future__ import annotations
@@ -272,7 +273,7 @@ class ProgrammeDetailsReader:
                     continue
             kept.append(value(Fragment(position, share(verbatim(child)))))
         attributes = tuple(
-            (share(str(name)), share(str(text))) for name, text in el.attrib.items() if name not in TIMELINE_ATTRIBUTES
+            (share(name), share(text)) for name, text in _attribute_items(el) if name not in TIMELINE_ATTRIBUTES
         )
         start = _get(el, "start")
         stop = el.get("stop")
@@ -328,7 +329,7 @@ def read_channel_details(el: etree._Element, texts: TextPool) -> ChannelDetails:
                 urls.append(link)
                 continue
         kept.append(Fragment(position, verbatim(child)))
-    attributes = tuple((str(name), str(text)) for name, text in el.attrib.items() if name != "id")
+    attributes = tuple((name, text) for name, text in _attribute_items(el) if name != "id")
     return ChannelDetails(tuple(names), tuple(icons), tuple(urls), attributes, tuple(kept))
 
 
@@ -378,6 +379,16 @@ def attribute_pairs(el: etree._Element) -> list[tuple[str, str]]:
                 name = f"{prefix}:{local}"
         out.append((name, str(value)))
     return out
+
+
+def _attribute_items(el: etree._Element) -> Iterable[tuple[str, str]]:
+    """The attributes of a <channel> or <programme> as written: lxml's own
+    pairs, unless one is in a namespace (``{urn}x``, which would be written
+    back as no XML at all), then ``attribute_pairs`` (rule 4)."""
+    items = [(str(name), str(text)) for name, text in el.attrib.items()]
+    if any(name[0] == "{" for name, _ in items):
+        return attribute_pairs(el)
+    return items
 
 
 # ---------------------------------------------------------------- writing
@@ -548,10 +559,11 @@ def name_problem(name: str) -> str | None:
     return None if _NAME.fullmatch(name) else f"{name[:80]!r} is not an XML attribute name"
 
 
-def _document_name_problem(name: str, names: Collection[str]) -> str | None:
-    """Why ``name`` cannot be written on ``<tv>`` beside the attributes ``names`` (rule 4), or None."""
+def _namespace_problem(name: str, names: Collection[str]) -> str | None:
+    """Why ``name`` cannot be written beside the attributes ``names`` of its
+    element (rule 4), or None."""
     if name == "xmlns":
-        return "'xmlns' would put the whole guide in a namespace, and XMLTV has none"
+        return "'xmlns' would put the guide's elements in a namespace, and XMLTV has none"
     prefix, colon, _ = name.partition(":")
     if colon and prefix not in ("xml", "xmlns") and f"xmlns:{prefix}" not in names:
         return f"the prefix of {name!r} is not declared: add an attribute 'xmlns:{prefix}' with its namespace"
@@ -577,10 +589,12 @@ def details_problem(details: ProgrammeDetails | ChannelDetails, limits: Limits) 
             if field in ATTRIBUTE_FIELDS:
                 name = str(part[0])
                 problem = name_problem(name)
-                if problem is None and field == "document_attributes":
-                    problem = _document_name_problem(name, names)
-                elif problem is None and name in (
-                    TIMELINE_ATTRIBUTES if isinstance(details, ProgrammeDetails) else {"id"}
+                if problem is None:
+                    problem = _namespace_problem(name, names)
+                if (
+                    problem is None
+                    and field != "document_attributes"
+                    and name in (TIMELINE_ATTRIBUTES if isinstance(details, ProgrammeDetails) else {"id"})
                 ):
                     problem = f"{name!r} is not kept in details: it is the event's own field"
                 if problem is None and name in seen:
