@@ -4,6 +4,7 @@
     python bench/drills.py --quick          # the CI scale (what pytest runs)
     python bench/drills.py --only kill size # drills whose name contains one of the words
     python bench/drills.py --json out.json  # the figures as JSON too
+    python bench/drills.py --only retrying --repeat 20   # each drill 20 times, then the spread of its figures
 
 The drills themselves live in tests/integration/test_fault_drills.py and
 tests/integration/test_bounded_drills.py (one definition, two scales): each starts its own server, does the damage, checks
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -65,23 +67,42 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def spread(runs: list[dict[str, Any]]) -> dict[str, str]:
+    """min / median / max over the runs of each numeric figure (a drill's counts and times)."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        for key, value in run["figures"].items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values.setdefault(key, []).append(value)
+    return {key: f"{min(v):g} / {statistics.median(v):g} / {max(v):g} (sum {sum(v):g})" for key, v in values.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="the CI scale")
     parser.add_argument("--only", nargs="+", default=[], help="run the drills whose name contains one of these")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--repeat", type=int, default=1, help="run each drill this many times (a rare failure shows)")
     args = parser.parse_args(argv)
     names = [n for n in DRILLS if not args.only or any(w.lower() in n.lower() for w in args.only)]
     if not names:
         parser.error(f"no drill matches {args.only}; drills: {', '.join(DRILLS)}")
     rows = []
     for name in names:
-        print(f"-- {name} ...", flush=True)
-        row = run_one(name, quick=args.quick)
-        rows.append(row)
-        for key, value in row["figures"].items():
-            print(f"   {key}: {value}")
-        print(f"   => {row['verdict']} in {row['seconds']} s {row['reason']}", flush=True)
+        runs = []
+        for n in range(args.repeat):
+            print(f"-- {name}{f' (run {n + 1} of {args.repeat})' if args.repeat > 1 else ''} ...", flush=True)
+            row = run_one(name, quick=args.quick)
+            runs.append(row)
+            for key, value in row["figures"].items():
+                print(f"   {key}: {value}")
+            print(f"   => {row['verdict']} in {row['seconds']} s {row['reason']}", flush=True)
+        rows.extend(runs)
+        if args.repeat > 1:
+            passed = sum(r["verdict"] == "PASS" for r in runs)
+            print(f"== {name}: {passed} of {len(runs)} runs PASS; min / median / max:")
+            for key, value in spread(runs).items():
+                print(f"   {key}: {value}")
     print()
     print(table(rows))
     if args.json:
