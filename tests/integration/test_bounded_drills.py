@@ -11,6 +11,7 @@ tests assert counts and codes, never wall-clock figures.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import Any
 import grpc
 import psutil
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.v1 import service_pb2 as spb
 from tests.integration.test_fault_drills import (
@@ -30,6 +32,7 @@ from tests.integration.test_fault_drills import (
     health_of,
     import_request,
     open_channel,
+    poll,
     report,
     stats_of,
     validate_request,
@@ -39,6 +42,8 @@ from tests.serverproc import start_server
 
 pytestmark = pytest.mark.slow  # drills, like test_fault_drills.py: .ci/run runs them (--slow)
 
+#: The service whose health the drills ask (readiness).
+SERVICE_NAME = "scheduleflow.v1.ScheduleFlowService"
 #: How soon a stopped job's worker must be gone (bench verdict only).
 STOP_WITHIN_S = 0.100
 
@@ -173,86 +178,214 @@ async def test_a_saturated_pool_refuses_work_before_reading_it(tmp_path: Path) -
 # -- a drain ends when the work ends ----------------------------------------------------
 
 
+class RetryingClients:
+    """``clients`` loops of small Validates over ``connections`` connections, each
+    retrying UNAVAILABLE after 0.1 s (the issue's rolling-deploy clients), with
+    a health Check poller and a health Watch stream beside them."""
+
+    def __init__(self, address: str, *, clients: int, connections: int) -> None:
+        self.opened = [open_channel(address) for _ in range(connections)]
+        self.clients = clients
+        self.codes: Counter[str] = Counter()
+        self.cancelled: list[str] = []
+        self.last_ok = 0.0
+        #: (when, what) of each health answer: a status name or an error code.
+        self.health_seen: list[tuple[float, str]] = []
+        self.watch_seen: list[str] = []
+        self._done = asyncio.Event()
+        self._tasks: list[asyncio.Future[None]] = []
+
+    def stub(self, k: int = 0) -> Any:
+        return self.opened[k % len(self.opened)][1]
+
+    def start(self) -> None:
+        self._tasks = [asyncio.ensure_future(self._client(k)) for k in range(self.clients)]
+        self._tasks += [asyncio.ensure_future(self._poll_health()), asyncio.ensure_future(self._watch_health())]
+
+    async def stop(self) -> None:
+        self._done.set()
+        await asyncio.gather(*self._tasks)
+        for channel, _ in self.opened:
+            await channel.close()
+
+    def record(self, err: grpc.aio.AioRpcError) -> None:
+        self.codes[err.code().name] += 1
+        if err.code() == grpc.StatusCode.CANCELLED:
+            self.cancelled.append(err.details() or "")
+
+    async def _client(self, k: int) -> None:
+        request = validate_request(50, seed=k)
+        while not self._done.is_set():
+            try:
+                await self.stub(k).Validate(request, timeout=10)
+                self.codes["OK"] += 1
+                self.last_ok = time.monotonic()
+            except grpc.aio.AioRpcError as err:
+                self.record(err)
+                if err.code() == grpc.StatusCode.UNAVAILABLE:
+                    await asyncio.sleep(0.1)
+
+    async def _poll_health(self) -> None:
+        checks = health_pb2_grpc.HealthStub(self.opened[0][0])
+        while not self._done.is_set():
+            try:
+                reply = await checks.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=10)
+                seen = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+            except grpc.aio.AioRpcError as err:
+                seen = err.code().name
+            self.health_seen.append((time.monotonic(), seen))
+            await asyncio.sleep(0.05)
+
+    async def _watch_health(self) -> None:
+        call = health_pb2_grpc.HealthStub(self.opened[-1][0]).Watch(health_pb2.HealthCheckRequest(service=SERVICE_NAME))
+        try:
+            async for reply in call:
+                self.watch_seen.append(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+            self.watch_seen.append("ended without a status")
+        except grpc.aio.AioRpcError as err:
+            self.watch_seen.append(err.code().name)
+
+    def figures(self) -> dict[str, Any]:
+        health_codes = Counter(seen for _, seen in self.health_seen)
+        return {
+            "client codes": dict(self.codes),
+            "CANCELLED": self.codes["CANCELLED"] + health_codes["CANCELLED"],
+            "CANCELLED details": sorted(set(self.cancelled)),
+            "health Check answers": dict(health_codes),
+            "health Watch saw": self.watch_seen,
+        }
+
+    def check(self, figures: dict[str, Any]) -> None:
+        """The verdict on what the clients saw of a drain: refusals are UNAVAILABLE,
+        never CANCELLED; health said NOT_SERVING; the Watch stream ended UNAVAILABLE."""
+        # gRPC core would reset (CANCELLED) the calls queued in it or arriving as
+        # it stops; the drain's gate (rpc/drain.py) stops it when there are none.
+        assert set(self.codes) <= {"OK", "UNAVAILABLE"}, figures
+        assert set(figures["health Check answers"]) <= {"SERVING", "NOT_SERVING", "UNAVAILABLE"}, figures
+        assert self.watch_seen == ["SERVING", "NOT_SERVING", "UNAVAILABLE"], figures
+
+
+def held_at_stop(log: str) -> int:
+    """How many calls the drain's gate held while gRPC stopped (its log line)."""
+    found = re.search(r"gRPC stopped; (\d+) calls", log)
+    return int(found.group(1)) if found else -1
+
+
 async def drill_sigterm_under_retrying_clients(
     tmp: Path,
     *,
     clients: int = 20,
+    connections: int = 4,
     long_calls: int = 2,
     long_events: int = 80_000,
     grace_s: float = 30.0,
     strict: bool = False,
 ) -> dict[str, Any]:
-    """SIGTERM while ``clients`` keep calling and retry UNAVAILABLE after 0.1 s, and
-    ``long_calls`` big Validates run in the pool.
+    """SIGTERM while :class:`RetryingClients` call and ``long_calls`` big Validates
+    run in the pool.
 
     The verdict: no call is CANCELLED (only OK or UNAVAILABLE), the long calls
-    finish OK, and the process exits soon after the last of them, not at the
-    end of the grace period.
+    finish OK, health says NOT_SERVING while they still run, the Watch stream
+    ends UNAVAILABLE, and the process exits soon after the last in-flight call,
+    not at the end of the grace period (``strict``, the bench: within 1 s of it).
     """
     args = ("--workers", "2", "--inline-max-bytes", "0", "--grace-s", str(grace_s))
     with start_server(tmp, *args) as srv:
-        channel, stub = open_channel(srv.address)
-        codes: Counter[str] = Counter()
-        done = asyncio.Event()
-        last_ok = [0.0]
+        crowd = RetryingClients(srv.address, clients=clients, connections=connections)
 
-        async def client(k: int) -> None:
-            request = validate_request(50, seed=k)
-            while not done.is_set():
-                try:
-                    await stub.Validate(request, timeout=10)
-                    codes["OK"] += 1
-                    last_ok[0] = time.monotonic()
-                except grpc.aio.AioRpcError as err:
-                    codes[err.code().name] += 1
-                    if err.code() != grpc.StatusCode.UNAVAILABLE:
-                        continue
-                    await asyncio.sleep(0.1)
-
-        async def long_call(k: int) -> str:
+        async def long_call(k: int) -> tuple[str, float]:
             try:
-                reply = await stub.Validate(validate_request(long_events, seed=1000 + k), timeout=60)
-                last_ok[0] = time.monotonic()
-                return f"OK {reply.summary.event_count}"
+                reply = await crowd.stub(k).Validate(validate_request(long_events, seed=1000 + k), timeout=60)
+                crowd.last_ok = time.monotonic()
+                return f"OK {reply.summary.event_count}", crowd.last_ok
             except grpc.aio.AioRpcError as err:
-                return err.code().name
+                return err.code().name, time.monotonic()
 
-        async with channel:
-            tasks = [asyncio.ensure_future(client(k)) for k in range(clients)]
-            await wait_for_stats(stub, lambda s: s.pool.completed >= clients, what="clients under way")
-            longs = [asyncio.ensure_future(long_call(k)) for k in range(long_calls)]
-            await wait_for_stats(stub, lambda s: s.pool.busy == 2, what="the long calls running")
-            termed = time.monotonic()
-            srv.process.send_signal(signal.SIGTERM)
-            long_results = await asyncio.gather(*longs)
-            exit_code = await asyncio.to_thread(srv.process.wait, 30)
-            exited = time.monotonic()
-            done.set()
-            await asyncio.gather(*tasks)
-        after_last_s = exited - last_ok[0]
-        figures = {
-            "client codes": dict(codes),
-            "long calls": long_results,
-            "SIGTERM to exit (s)": round(exited - termed, 3),
-            "last in-flight call to exit (s)": round(after_last_s, 3),
-            "exit code": exit_code,
-        }
-        assert set(codes) <= {"OK", "UNAVAILABLE", "CANCELLED"}, figures
-        # gRPC core resets the streams it has accepted but not yet handed to a
-        # handler when the server stops (CANCELLED); the drain stops in a gap
-        # between the clients' bursts, which leaves a rare one (about 1 run in
-        # 10 here). The bench holds it to none; CI to at most one.
-        assert codes["CANCELLED"] <= (0 if strict else 1), figures
-        assert all(r == f"OK {long_events}" for r in long_results), figures
-        assert exit_code == 0, figures
-        assert "cutting" not in srv.log(), figures
-        if strict:
-            assert after_last_s <= 1.0, figures
+        crowd.start()
+        await wait_for_stats(crowd.stub(), lambda s: s.pool.completed >= clients, what="clients under way")
+        longs = [asyncio.ensure_future(long_call(k)) for k in range(long_calls)]
+        await wait_for_stats(crowd.stub(), lambda s: s.pool.busy == 2, what="the long calls running")
+        termed = time.monotonic()
+        srv.process.send_signal(signal.SIGTERM)
+        long_results = await asyncio.gather(*longs)
+        exit_code = await asyncio.to_thread(srv.process.wait, 30)
+        exited = time.monotonic()
+        await crowd.stop()
+        log = srv.log()
+    not_serving = [at for at, seen in crowd.health_seen if seen == "NOT_SERVING"]
+    figures = {
+        **crowd.figures(),
+        "long calls": [result for result, _ in long_results],
+        "SIGTERM to NOT_SERVING (s)": round(min(not_serving, default=exited) - termed, 3),
+        "SIGTERM to exit (s)": round(exited - termed, 3),
+        "last in-flight call to exit (s)": round(exited - crowd.last_ok, 3),
+        "calls held at the stop": held_at_stop(log),
+        "exit code": exit_code,
+    }
+    crowd.check(figures)
+    assert all(result == f"OK {long_events}" for result, _ in long_results), figures
+    # NOT_SERVING at once: seen while the work of the drain still ran.
+    assert not_serving and not_serving[0] < min(at for _, at in long_results), figures
+    assert exit_code == 0, figures
+    # The exit came with the work, not at the end of the grace (nothing was cut).
+    assert "cutting" not in log and held_at_stop(log) >= 0, figures
+    if strict:
+        assert exited - crowd.last_ok <= 1.0, figures
     return figures
 
 
 async def test_sigterm_under_retrying_clients_cancels_nothing_and_exits_with_the_work(tmp_path: Path) -> None:
     report("SIGTERM under retrying clients", await drill_sigterm_under_retrying_clients(tmp_path))
+
+
+async def drill_grace_over(
+    tmp: Path, *, clients: int = 20, connections: int = 4, long_calls: int = 6, long_events: int = 150_000
+) -> dict[str, Any]:
+    """SIGTERM with ``--grace-s 1`` while :class:`RetryingClients` call and more long
+    Validates than one worker can finish in the grace are running or queued.
+
+    The verdict: the calls still running at the end of the grace are cut, and
+    only they; every new call is still refused UNAVAILABLE, never CANCELLED.
+    """
+    # The clients' small calls run inline: the pool holds only the long calls.
+    args = ("--workers", "1", "--inline-max-bytes", "65536", "--grace-s", "1")
+    with start_server(tmp, *args) as srv:
+        crowd = RetryingClients(srv.address, clients=clients, connections=connections)
+
+        async def long_call(k: int) -> str:
+            try:
+                reply = await crowd.stub(k).Validate(validate_request(long_events, seed=1000 + k), timeout=60)
+                return f"OK {reply.summary.event_count}"
+            except grpc.aio.AioRpcError as err:
+                return err.code().name
+
+        crowd.start()
+        await poll(lambda: crowd.codes["OK"] >= clients, timeout=30)
+        longs = [asyncio.ensure_future(long_call(k)) for k in range(long_calls)]
+        await wait_for_stats(
+            crowd.stub(), lambda s: s.pool.busy + s.pool.queued == long_calls, what="the long calls in the pool"
+        )
+        srv.process.send_signal(signal.SIGTERM)
+        long_results = await asyncio.gather(*longs)
+        exit_code = await asyncio.to_thread(srv.process.wait, 30)
+        await crowd.stop()
+        log = srv.log()
+    figures = {
+        **crowd.figures(),
+        "long calls": dict(Counter(long_results)),
+        "calls held at the stop": held_at_stop(log),
+        "exit code": exit_code,
+    }
+    crowd.check(figures)
+    # Six 150k-event Validates take one worker far longer than the grace.
+    assert "cutting" in log, figures
+    assert set(long_results) - {f"OK {long_events}"}, figures
+    assert exit_code == 0, figures
+    return figures
+
+
+async def test_calls_running_past_the_grace_are_cut_and_new_ones_still_refused(tmp_path: Path) -> None:
+    report("calls running past the grace", await drill_grace_over(tmp_path))
 
 
 # -- watch memory in bytes ---------------------------------------------------------
@@ -483,4 +616,5 @@ DRILLS: dict[str, tuple[Drill, dict[str, Any], dict[str, Any]]] = {
         {},
         {"clients": 50, "long_calls": 2, "long_events": 150_000, "grace_s": 5.0, "strict": True},
     ),
+    "calls running past the grace": (drill_grace_over, {}, {"clients": 50}),
 }

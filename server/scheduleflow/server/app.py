@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from scheduleflow.server.config import Config, load
 from scheduleflow.server.core.errors import InvalidInput
@@ -33,6 +33,7 @@ from scheduleflow.server.observe import tracing
 from scheduleflow.server.observe.metrics import Metrics
 from scheduleflow.server.observe.stats import Stats
 from scheduleflow.server.rpc import reflection, security
+from scheduleflow.server.rpc.drain import DrainGate, DrainingHealth
 from scheduleflow.server.rpc.service import SERVICE_NAME, ScheduleFlowService
 from scheduleflow.server.rpc.shedding import ShedInterceptor
 from scheduleflow.server.store import PostgresStore, Store
@@ -42,9 +43,21 @@ from scheduleflow.server.web import WebServer
 
 log = logging.getLogger("scheduleflow.server")
 
-#: What gRPC's stop gives at least the calls it has accepted once the work is
-#: done: they are refusals, answered in microseconds.
+#: The end of a drain (``rpc.drain``): new calls are held until none has
+#: arrived for _SETTLE_S (well over the 0.1 s retry hint of the refusals, so
+#: clients that honour it, or back off up to 0.25 s, are all waiting on a
+#: held call), at most _SETTLE_MAX_S.
+_SETTLE_S = 0.25
+_SETTLE_MAX_S = 0.5
+#: What gRPC's stop gives at least the calls it has accepted: held calls,
+#: refused in microseconds once let through. The end of the grace is kept for
+#: both, so that work still running is cut when the grace is over, not later.
 _STOP_GRACE_S = 0.5
+#: From the start of gRPC's stop (listener closed, GOAWAY queued on every
+#: connection) to letting the held calls through: their refusals then follow
+#: the GOAWAY on the wire, so a client that retries at once knows the
+#: connection is going away.
+_GOAWAY_LEAD_S = 0.02
 
 
 class _JsonFormatter(logging.Formatter):
@@ -128,9 +141,12 @@ class Server:
         # shed with RESOURCE_EXHAUSTED (a queued call costs gRPC a few KB).
         pending = max(100_000, 4 * config.max_concurrent_rpcs)
         self.credentials = security.server_credentials(config)
+        self.gate = DrainGate()
         self.grpc = grpc.aio.server(
-            # Authentication first: a caller it refuses learns nothing of the load.
-            interceptors=[*security.interceptors(config, self.stats), ShedInterceptor(pool, self.stats)],
+            # The drain's gate before all: at the stop, every call is held, even
+            # one that another interceptor would refuse. Then authentication: a
+            # caller it refuses learns nothing of the load.
+            interceptors=[self.gate, *security.interceptors(config, self.stats), ShedInterceptor(pool, self.stats)],
             options=[
                 *age,
                 ("grpc.max_receive_message_length", limit),
@@ -149,7 +165,7 @@ class Server:
             ],
         )
         self.grpc.add_generic_rpc_handlers((self.service.handler(),))
-        self.health = health.aio.HealthServicer()
+        self.health = DrainingHealth()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable(self.grpc, [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
         self.port = 0
@@ -224,21 +240,40 @@ class Server:
         log.info("draining: new calls get UNAVAILABLE; in-flight calls have %.1f s", self.config.grace_s)
         # Keep accepting while in-flight calls finish, so that calls arriving
         # now get our UNAVAILABLE ("retry elsewhere") at once rather than a
-        # transport error; the moment the last one is done, stop. gRPC's stop
-        # closes the listener, lets the calls it has already accepted (each
-        # refused in microseconds) finish, and returns when they have: it cuts
-        # (CANCELLED) only what still runs when the grace is over.
-        started = time.monotonic()
-        drained = await self.service.drained(self.config.grace_s)
-        if not drained:
-            log.warning("grace period over with %d calls still running: cutting them", self.service.in_flight)
-        remaining = self.config.grace_s - (time.monotonic() - started)
-        await self.grpc.stop(max(_STOP_GRACE_S, remaining) if drained else 0.0)
+        # transport error. The moment the last one is done (or when only the
+        # settling time is left of the grace), the gate holds new calls until
+        # they stop coming, gRPC stops (listener closed, GOAWAY sent) with
+        # nothing queued in it, and the held calls are let through to their
+        # refusal. Only calls still running when the grace is over are cut.
+        grace_end = time.monotonic() + self.config.grace_s
+        idle = await self.service.drained(max(0.0, self.config.grace_s - _SETTLE_MAX_S - _STOP_GRACE_S))
+        now = time.monotonic()
+        await self.gate.close(settle_s=_SETTLE_S, until=min(now + _SETTLE_MAX_S, max(now, grace_end - _STOP_GRACE_S)))
+        stop_grace = max(_STOP_GRACE_S, grace_end - time.monotonic())
+        stopping = asyncio.ensure_future(self.grpc.stop(stop_grace))
+        # gRPC cancels what still runs when its grace is over: say so then.
+        cutting = asyncio.get_running_loop().call_later(stop_grace, self._cutting, stopping)
+        await asyncio.sleep(_GOAWAY_LEAD_S)
+        self.gate.release()
+        self.health.end_watches()
+        if not idle:
+            log.info("%d calls still running: they have the rest of the grace", self.service.in_flight)
+        await stopping
+        cutting.cancel()
+        log.info("gRPC stopped; %d calls that came as it stopped were held, then answered", self.gate.held)
         if self.web is not None:
             # Its live streams ended with the hub; JSON requests in flight finish.
             await self.web.stop()
         log.info("stopped")
         self.stopped.set()
+
+    def _cutting(self, stopping: asyncio.Future[None]) -> None:
+        if not stopping.done():
+            log.warning(
+                "grace period over: cutting the calls still running (%d unary calls, %d streams of the service)",
+                self.service.in_flight,
+                self.stats.open_streams,
+            )
 
 
 async def serve(config: Config) -> None:

@@ -62,8 +62,6 @@ class ScheduleFlowService:
         self.draining = False
         #: Unary calls being handled; a drain waits for it to reach zero.
         self.in_flight = 0
-        #: When a call was last refused for draining (see ``drained``).
-        self.last_refusal = 0.0
         self._idle = asyncio.Event()
         self._trim_pending = False
         #: Called with every committed ChangeRecord: the hub, unless a database
@@ -112,7 +110,6 @@ class ScheduleFlowService:
             if self.draining:
                 # Not in flight: a drain waits for the work, not for refusals
                 # (retrying clients keep them coming until the listener closes).
-                self.last_refusal = time.monotonic()
                 self.stats.record(method, "UNAVAILABLE", time.perf_counter() - started)
                 await context.abort_with_status(to_status(_DRAINING))
             code = "OK"
@@ -170,10 +167,10 @@ class ScheduleFlowService:
 
         Calls refused while draining are not in flight: they are answered at
         once, so waiting for arrivals to stop (as this once did) waited out
-        the whole grace under clients that retry.
+        the whole grace under clients that retry. What arrives while gRPC
+        stops is ``rpc.drain``'s part.
         """
-        began = time.monotonic()
-        deadline = began + timeout
+        deadline = time.monotonic() + timeout
         while self.in_flight:
             self._idle.clear()
             remaining = deadline - time.monotonic()
@@ -181,22 +178,7 @@ class ScheduleFlowService:
                 return False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), remaining)
-        # Then a moment without refusals, briefly. gRPC's stop drops calls it
-        # has accepted but not yet handed to a handler (a reset stream: the
-        # client sees CANCELLED, which it does not retry); they exist only
-        # for the instant after a burst of arrivals, which retrying clients
-        # make in step. A short gap between bursts is a safe moment to stop.
-        quiet_until = min(deadline, time.monotonic() + _QUIET_WAIT_MAX_S)
-        while True:
-            now = time.monotonic()
-            # Counted from the drain's start too: calls gRPC has queued but
-            # not yet handed to a handler are invisible until their refusal,
-            # so a drain that began with none in flight still gives the
-            # queue a moment to be refused rather than cut.
-            wait = min(max(self.last_refusal, began) + _QUIET_S, quiet_until) - now
-            if wait <= 0:
-                return True
-            await asyncio.sleep(wait)
+        return True
 
     def _instrument_stream(self, method: str, fn: Handler, req_cls: type[Message] | None) -> Any:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
@@ -721,12 +703,6 @@ _BIG_REQUEST_BYTES = 1 << 20
 #: How long after a big response the trim waits: about the time to send it.
 _TRIM_AFTER_SEND_S = 1.0
 
-#: The gap without refusals a drain looks for before it stops, and how long it looks.
-_QUIET_S = 0.05
-# Long enough for a loaded machine to refuse a burst of queued calls (800
-# took about 1.5 s under CI's load); each refusal only extends the wait by
-# _QUIET_S, so a drain among clients that pause still ends within it.
-_QUIET_WAIT_MAX_S = 3.0
 _DRAINING = Unavailable("the server is shutting down: retry on another replica", retry_after_s=0.1)
 MAX_WATCHED_CHANNELS = 100
 DEFAULT_HEARTBEAT_S = 15.0
