@@ -180,12 +180,13 @@ async def test_a_saturated_pool_refuses_work_before_reading_it(tmp_path: Path) -
 
 class RetryingClients:
     """``clients`` loops of small Validates over ``connections`` connections, each
-    retrying UNAVAILABLE after 0.1 s (the issue's rolling-deploy clients), with
-    a health Check poller and a health Watch stream beside them."""
+    retrying UNAVAILABLE after ``retry_s`` (0.1 s: the issue's rolling-deploy
+    clients), with a health Check poller and a health Watch stream beside them."""
 
-    def __init__(self, address: str, *, clients: int, connections: int) -> None:
+    def __init__(self, address: str, *, clients: int, connections: int, retry_s: float = 0.1) -> None:
         self.opened = [open_channel(address) for _ in range(connections)]
         self.clients = clients
+        self.retry_s = retry_s
         self.codes: Counter[str] = Counter()
         self.cancelled: list[str] = []
         self.last_ok = 0.0
@@ -223,7 +224,7 @@ class RetryingClients:
             except grpc.aio.AioRpcError as err:
                 self.record(err)
                 if err.code() == grpc.StatusCode.UNAVAILABLE:
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(self.retry_s)
 
     async def _poll_health(self) -> None:
         checks = health_pb2_grpc.HealthStub(self.opened[0][0])
@@ -276,6 +277,7 @@ async def drill_sigterm_under_retrying_clients(
     *,
     clients: int = 20,
     connections: int = 4,
+    retry_s: float = 0.1,
     long_calls: int = 2,
     long_events: int = 80_000,
     grace_s: float = 30.0,
@@ -291,7 +293,7 @@ async def drill_sigterm_under_retrying_clients(
     """
     args = ("--workers", "2", "--inline-max-bytes", "0", "--grace-s", str(grace_s))
     with start_server(tmp, *args) as srv:
-        crowd = RetryingClients(srv.address, clients=clients, connections=connections)
+        crowd = RetryingClients(srv.address, clients=clients, connections=connections, retry_s=retry_s)
 
         async def long_call(k: int) -> tuple[str, float]:
             try:
