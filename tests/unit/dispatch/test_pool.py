@@ -76,6 +76,22 @@ async def test_big_bytes_cross_the_pipe_out_of_band_both_ways_intact() -> None:
         assert pool.stats().completed == 3
 
 
+async def test_the_pool_keeps_no_arguments_or_answer_once_a_job_is_done() -> None:
+    """A finished job's document (its argument, or an export's answer) is not
+    held by the pool until the worker's next job: 64 MB each in a server."""
+    document = os.urandom(1 << 20)
+    before = sys.getrefcount(document)
+    async with WorkerPool(1, 4) as pool:
+        answer = await pool.run("echo", document)
+        # The feeder thread lets go of the job once the worker says it stays.
+        for _ in range(int(NO_HANG_S / 0.005)):
+            if sys.getrefcount(document) == before and sys.getrefcount(answer) == 2:
+                break
+            await asyncio.sleep(0.005)
+        assert sys.getrefcount(document) == before
+        assert sys.getrefcount(answer) == 2  # ``answer`` and getrefcount's own argument
+
+
 async def test_a_worker_left_much_larger_by_a_job_is_replaced_before_its_next_job() -> None:
     async with WorkerPool(1, 4, retire_growth=32 << 20) as pool:
         [first] = pool.stats().pids

@@ -324,6 +324,9 @@ class _Worker:
             # call waiting forever and the worker lost to the pool.
             self.pool._finished(self, job, error=JobFailed(job.name, traceback.format_exc()))
             return
+        # Sent, the arguments are not needed here again, yet the job may live
+        # on (``killed_for``): they can be a 64 MB document.
+        job.args = ()
         try:
             _send(self.conn, messages)
             del messages
@@ -666,6 +669,13 @@ class WorkerPool:
             job.timer = None
         job.worker = None
         worker.current = None
+        with worker.lock:
+            # Settled, the job cannot be killed for any more (``_stop_job``
+            # sees the worker's ``current`` is not it). Kept until the worker's
+            # next job, its future held the answer: an export's 64 MB stayed
+            # in the server long after the call.
+            if worker.answered is job:
+                worker.answered = None
         if error is None:
             self.completed += 1
         else:
