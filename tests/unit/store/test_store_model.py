@@ -152,3 +152,19 @@ async def test_commits_match_a_plain_model(store: Store, steps: list[Step]) -> N
             for removed_id in record.removed_ids:
                 del replayed[removed_id]
         assert replayed == model.events
+
+
+def test_lazy_rows_remember_texts_within_a_budget() -> None:
+    """Rows read twice reuse their JSON texts, but distinct texts (a guide's
+    details and descriptions) are not all held until the commit ends."""
+    from scheduleflow.server.store import _rows
+
+    events = [
+        Event(f"e{i}", T0 + i * MINUTE, MINUTE, metadata={"description": f"{i} " + "x" * 1000}) for i in range(10_000)
+    ]
+    rows = _rows.LazyRows(events)
+    assert list(rows) == [_rows.event_row(e) for e in events]
+    assert list(rows) == [_rows.event_row(e) for e in events]  # read again: remembered or made anew, the same
+    assert 0 < rows._cached_chars <= _rows._MAX_CACHED_CHARS < 10_000 * 1000
+    rows.forget()
+    assert rows._cached_chars == 0 and rows[5] == _rows.event_row(events[5])

@@ -38,6 +38,13 @@ _KIND_TEXT: dict[object, str] = {kind: kind.value for kind in EventKind}
 _KIND_BY_TEXT: dict[str, EventKind] = {kind.value: kind for kind in EventKind}
 #: Metadata texts a RowReader remembers before it gives up on them.
 _MAX_METADATA_TEXTS = 50_000
+#: Characters of JSON text a LazyRows keeps for its second and third reads.
+#: Guide details are rarely shared: a 60 MB guide's 28,600 programmes made
+#: 106 MB of details and metadata texts (plus the UTF-8 copies sqlite3 binds
+#: non-ASCII text with), all remembered until the transaction ended. Past the
+#: budget a text is made again when read again (json.dumps: cheap beside the
+#: memory it would pin).
+_MAX_CACHED_CHARS = 4 << 20
 
 
 # Built once: json.dumps() with any non-default option builds a new encoder per
@@ -108,16 +115,18 @@ class LazyRows(TupleLike[EventRow]):
     holding a quarter of a million row tuples beside the events they are made
     from was 45 MB at the peak of a big import. Making them again costs less
     than a second of CPU for that import. Events that share one metadata dict
-    share its JSON text (remembered for the first 50,000 dicts). The
+    (or one details object) share its JSON text, remembered for the first
+    50,000 objects and up to ``_MAX_CACHED_CHARS`` of text in all. The
     PostgreSQL adapter, which still needs a list, makes one from it.
     """
 
-    __slots__ = ("_details", "_events", "_texts")
+    __slots__ = ("_cached_chars", "_details", "_events", "_texts")
 
     def __init__(self, events: Sequence[Event]) -> None:
         self._events = events
         self._texts: dict[int, str] = {}  # by id(): each dict lives as long as its event
         self._details: dict[int, str] = {}  # likewise: a guide's equal details are one object
+        self._cached_chars = 0
 
     def __len__(self) -> int:
         return len(self._events)
@@ -128,6 +137,19 @@ class LazyRows(TupleLike[EventRow]):
     def __iter__(self) -> Iterator[EventRow]:
         return map(self._row, self._events)
 
+    def forget(self) -> None:
+        """Drop the remembered texts: this channel's rows will not be read again
+        (a batch commit calls it once a channel is written, so that a guide's
+        channels do not hold their texts until the last one is)."""
+        self._texts.clear()
+        self._details.clear()
+        self._cached_chars = 0
+
+    def _remember(self, cache: dict[int, str], key: int, text: str) -> None:
+        if len(cache) < _MAX_METADATA_TEXTS and self._cached_chars + len(text) <= _MAX_CACHED_CHARS:
+            cache[key] = text
+            self._cached_chars += len(text)
+
     def _row(self, event: Event) -> EventRow:
         metadata = event.metadata
         details = event.details
@@ -136,16 +158,14 @@ class LazyRows(TupleLike[EventRow]):
             found = self._details.get(id(details))
             if found is None:
                 found = details_json.dumps(details)
-                if len(self._details) < _MAX_METADATA_TEXTS:
-                    self._details[id(details)] = found
+                self._remember(self._details, id(details), found)
             details_text = found
         if not metadata:
             return event_row(event, _EMPTY_METADATA, details_text)
         text = self._texts.get(id(metadata))
         if text is None:
             text = metadata_json(metadata)
-            if len(self._texts) < _MAX_METADATA_TEXTS:
-                self._texts[id(metadata)] = text
+            self._remember(self._texts, id(metadata), text)
         return event_row(event, text, details_text)
 
 

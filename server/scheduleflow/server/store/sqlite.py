@@ -566,6 +566,7 @@ class SqliteStore:
             results = []
             for request, request_rows in zip(requests, rows, strict=True):
                 results.append(self._commit_in_transaction(conn, request, request_rows, now))
+                request_rows.forget()  # written: its texts need not wait for the last channel
                 # The scratch rows go in the same transaction; a rollback drops them too.
                 conn.execute("DELETE FROM temp.incoming")
             # Dry runs all or none (_plan.batch); replays wrote nothing.
