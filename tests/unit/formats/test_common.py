@@ -106,3 +106,33 @@ def test_text_pool_shares_equal_metadata_dicts_and_gives_up_on_unique_ones() -> 
         unique.share_metadata({"desc": f"episode {i}"})
     again = {"desc": "episode 1"}
     assert unique.share_metadata(again) is again
+
+
+def test_text_pool_judges_again_as_lookups_double() -> None:
+    """A pool that paid at its first verdict still turns off once later values
+    are mostly new (a guide whose first programmes repeat, then never again)."""
+    from scheduleflow.server.core.sharing import TextPool, _Memo
+
+    pool = TextPool()
+    for i in range(_Memo._TRIAL):
+        pool.share(f"rerun {i % 10}")
+    kept = "".join(["rerun ", "1"])
+    assert pool.share(kept) is not kept  # still on: the first verdict found it paying
+    for i in range(3 * _Memo._TRIAL):
+        pool.share(f"new {i}")
+    text = "".join(["rerun ", "1"])
+    assert pool.share(text) is text  # off: a later verdict found it mostly new
+
+
+def test_text_pool_shares_values_by_type() -> None:
+    from scheduleflow.server.core.model import LangText, Link
+    from scheduleflow.server.core.sharing import TextPool
+
+    pool = TextPool()
+    text = LangText("https://a.example", "en")
+    link = Link("https://a.example", "en")
+    assert text == link  # NamedTuples compare as tuples
+    assert pool.share_value(text) is text
+    assert pool.share_value(link) is link
+    assert pool.share_value(LangText("https://a.example", "en")) is text
+    assert pool.share_value((link,)) is not pool.share_value((text,))
