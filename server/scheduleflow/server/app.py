@@ -35,7 +35,7 @@ from scheduleflow.server.observe.stats import Stats
 from scheduleflow.server.rpc import reflection, security
 from scheduleflow.server.rpc.drain import DrainGate, DrainingHealth
 from scheduleflow.server.rpc.service import SERVICE_NAME, ScheduleFlowService
-from scheduleflow.server.rpc.shedding import ShedInterceptor
+from scheduleflow.server.rpc.shedding import Shedder
 from scheduleflow.server.store import PostgresStore, Store
 from scheduleflow.server.store.factory import open_store
 from scheduleflow.server.version import VERSION
@@ -144,9 +144,9 @@ class Server:
         self.gate = DrainGate()
         self.grpc = grpc.aio.server(
             # The drain's gate before all: at the stop, every call is held, even
-            # one that another interceptor would refuse. Then authentication: a
-            # caller it refuses learns nothing of the load.
-            interceptors=[self.gate, *security.interceptors(config, self.stats), ShedInterceptor(pool, self.stats)],
+            # one that another interceptor (or the shedder) would refuse. Then
+            # authentication: a caller it refuses learns nothing of the load.
+            interceptors=[self.gate, *security.interceptors(config, self.stats)],
             options=[
                 *age,
                 ("grpc.max_receive_message_length", limit),
@@ -164,7 +164,9 @@ class Server:
                 ("grpc.server.max_pending_requests_hard_limit", pending),
             ],
         )
-        self.grpc.add_generic_rpc_handlers((self.service.handler(),))
+        # The shedder first: while the pool is saturated it answers work calls
+        # before the service's handler (and gRPC) would read their requests.
+        self.grpc.add_generic_rpc_handlers((Shedder(pool, self.stats), self.service.handler()))
         self.health = DrainingHealth()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.grpc)
         reflection.enable(self.grpc, [SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])

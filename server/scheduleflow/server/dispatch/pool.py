@@ -584,9 +584,12 @@ class WorkerPool:
     def refusal(self) -> Overloaded:
         """The error for a job refused now (counted), with the hint ``retry_hint`` gives."""
         self.rejected += 1
-        wait = self.retry_hint()
+        return self.overloaded(self.retry_hint())
+
+    def overloaded(self, wait: float) -> Overloaded:
+        """The error that refuses a job while the pool is saturated, with the hint ``wait`` (not counted)."""
         return Overloaded(
-            f"the server is busy: {len(self._queue)} jobs are waiting for {self.size} workers; retry in {wait:.2f} s",
+            f"the server is busy: {self.capacity} jobs are waiting for {self.size} workers; retry in {wait:.2f} s",
             retry_after_s=wait,
         )
 
