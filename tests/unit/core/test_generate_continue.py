@@ -10,9 +10,11 @@ import pytest
 
 from scheduleflow.server.core.generate import GenerateResult, generate
 from scheduleflow.server.core.generate_items import rule_reach
+from scheduleflow.server.core.generate_orders import Shuffle
 from scheduleflow.server.core.model import Event, EventKind, FindingCode, Window
 from scheduleflow.server.core.playlist import (
     BlockedPolicy,
+    Daypart,
     GroupKey,
     GroupRule,
     PlaybackOrder,
@@ -196,3 +198,33 @@ def test_rule_reach_is_the_longest_rule() -> None:
     playlist = Playlist(items=(item("a", 60, cooldown_us=7 * HOUR), item("b", 60)))
     assert rule_reach(playlist, rules) == 7 * HOUR
     assert rule_reach(Playlist(items=(item("a", 60),)), ScheduleRules()) == 0
+
+
+def _second_day(policy: BlockedPolicy, dayparts: tuple[Daypart, ...]) -> list[GenerateResult]:
+    """Day 2 of a 200-item shuffle whose cycle (~20 h) turns early in the day,
+    with a 9-hour cooldown: the first hours of the new cycle start blocked."""
+    material = [item(f"i{k}", 300 + 7 * (k % 11), artist=f"a{k % 37}", category=f"c{k % 3}") for k in range(200)]
+    rules = ScheduleRules(
+        item_cooldown_us=9 * HOUR, artist_separation_us=40 * MIN, when_blocked=policy, dayparts=dayparts
+    )
+    first = request(material, span_us=DAY, order=PlaybackOrder.SHUFFLE, rules=rules, seed=3)
+    day1 = generate(first)
+    second = dataclasses.replace(
+        first,
+        window=Window(T0 + DAY, T0 + 2 * DAY),
+        history=_history(day1.events, Window(T0 + DAY, T0 + 2 * DAY), rule_reach(first.playlist, rules)),
+        state=day1.state,
+    )
+    return [day1, generate(second)]
+
+
+@pytest.mark.parametrize("policy", list(BlockedPolicy))
+@pytest.mark.parametrize("dayparts", [(), (Daypart("06:00", "10:00", categories=("c1",)),)])
+def test_the_plain_walk_of_the_blocked_cycle_front_changes_nothing(
+    policy: BlockedPolicy, dayparts: tuple[Daypart, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Engine._scan_head`` (the fast walk over the rest of a shuffle cycle)
+    answers exactly as the full scan, draws included: the same bytes without it."""
+    fast = _second_day(policy, dayparts)
+    monkeypatch.setattr(Shuffle, "head", lambda self: ())
+    assert _second_day(policy, dayparts) == fast

@@ -87,17 +87,33 @@ def map_fixed(src: Sequence[PlaylistItem], events: Sequence[Event]) -> list[Mapp
     for k, it in enumerate(src):
         by_asset.setdefault(it.effective_asset_id, k)
     out = []
-    for ev in sorted(events, key=lambda e: (e.start_us, e.end_us, e.id)):
+    filler = EventKind.FILLER
+    # A day's history is a few hundred events: the loop is written for speed
+    # (no ``end_us`` property calls, the three kinds unrolled).
+    for ev in sorted(events, key=lambda e: (e.start_us, e.start_us + e.duration_us, e.id)):
+        meta = ev.metadata
         idx = -1
-        if ev.kind is not EventKind.FILLER:
-            idx = by_id.get(ev.metadata.get("item_id", ""), by_asset.get(ev.asset_id, -1))
-        keys: list[tuple[str, str]] = []
+        if ev.kind is not filler:
+            idx = by_id.get(meta.get("item_id", ""), -1)
+            if idx < 0:
+                idx = by_asset.get(ev.asset_id, -1)
         if idx >= 0:
-            keys.append(("item", src[idx].id))
-        for kind in KINDS:
-            value = ev.metadata.get(kind, "") or (getattr(src[idx], kind) if idx >= 0 else "")
-            if value:
-                keys.append((kind, value))
+            it = src[idx]
+            keys: list[tuple[str, str]] = [("item", it.id)]
+            artist, category, show = (
+                meta.get("artist", "") or it.artist,
+                meta.get("category", "") or it.category,
+                meta.get("show", "") or it.show,
+            )
+        else:
+            keys = []
+            artist, category, show = meta.get("artist", ""), meta.get("category", ""), meta.get("show", "")
+        if artist:
+            keys.append(("artist", artist))
+        if category:
+            keys.append(("category", category))
+        if show:
+            keys.append(("show", show))
         out.append((ev, idx, tuple(keys)))
     return out
 

@@ -28,7 +28,10 @@ Rules:
 6. Randomness comes only from the ``random.Random`` handed in: the same seed
    gives the same sequence on every machine (no ``hash()``, no set order, no
    floating-point library calls).
-7. ``remaining`` and ``resume`` carry an order across windows (the playout
+7. ``head`` lists, without drawing, the candidates ``candidates`` yields
+   first (SHUFFLE: the rest of the current cycle), so the engine can walk a
+   long run of blocked items in a plain loop.
+8. ``remaining`` and ``resume`` carry an order across windows (the playout
    state): the rest of the current shuffle cycle, or the item a sequential run
    airs next. Resuming keeps only the units the order still has; an empty
    rest starts a fresh cycle.
@@ -54,6 +57,12 @@ class Order(Protocol):
         ...
 
     def is_candidate(self, item: int) -> bool: ...
+
+    def head(self) -> Sequence[int]:
+        """The first candidates ``candidates`` yields, in its order, read without
+        drawing anything (the rest of the current shuffle cycle); empty when
+        the order has no such list. Not to be kept past ``consume``."""
+        ...
 
     def pick(self, eligible: Sequence[int]) -> int:
         """The candidate ``candidates`` would reach first among ``eligible``
@@ -94,6 +103,9 @@ class Sequential:
 
     def is_candidate(self, item: int) -> bool:
         return item in self._pos
+
+    def head(self) -> Sequence[int]:
+        return ()
 
     def upcoming(self, limit: int) -> list[int]:
         m, c = self._members, self._cursor
@@ -205,6 +217,9 @@ class Shuffle:
     def is_candidate(self, item: int) -> bool:
         return self._cycles.contains(item)
 
+    def head(self) -> Sequence[int]:
+        return self._cycles.cur
+
     def pick(self, eligible: Sequence[int]) -> int:
         return self._cycles.first(eligible)
 
@@ -268,6 +283,9 @@ class WeightedRandom:
 
     def is_candidate(self, item: int) -> bool:
         return item in self._set
+
+    def head(self) -> Sequence[int]:
+        return ()
 
     def upcoming(self, limit: int) -> list[int]:
         # Distinct items in draw order, then the same again: independent draws
@@ -334,6 +352,9 @@ class ShuffleGroups:
     def is_candidate(self, item: int) -> bool:
         g = self._group_of[item]
         return g in self._units and self._cycles.contains(g) and self._next_episode(g) == item
+
+    def head(self) -> Sequence[int]:
+        return ()  # groups, not items: listing their next episodes would cost a pass per scan
 
     def upcoming(self, limit: int) -> list[int]:
         out: list[int] = []
