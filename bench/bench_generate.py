@@ -42,7 +42,7 @@ from scheduleflow.server.core.generate_items import rule_reach
 from scheduleflow.server.core.model import Event, Window
 from scheduleflow.server.core.playlist import PlaybackOrder, Playlist, PlaylistItem, ScheduleRules
 from scheduleflow.server.core.playout_state import PlayoutState
-from scheduleflow.server.dispatch.jobs import read_history
+from scheduleflow.server.dispatch.jobs import read_stored_context
 from scheduleflow.server.store.port import ImportMode
 from scheduleflow.server.store.sqlite import SqliteStore
 
@@ -162,8 +162,10 @@ async def _continuation(days: list[int], order: PlaybackOrder, runs: int) -> Non
                     window = Window(START + (n - 1) * DAY, START + n * DAY)
                     gc.collect()
                     t0 = time.process_time()
-                    history = await read_history(store, channel, window, reach, reach)
-                    saved = await store.read_playout_state(channel, at_us=window.start_us)
+                    # What the Schedule job does (dispatch.jobs.read_context, then
+                    # generate_schedule's from_json): one store call for both.
+                    context = await read_stored_context(store, channel, window, reach, reach)
+                    history, saved = context.history, context.state
                     state = PlayoutState.from_json(saved.state) if saved is not None else None
                     t1 = time.process_time()
                     result = generate(

@@ -41,6 +41,7 @@ def test_the_sqlite_adapter_has_every_method_of_the_port_with_its_signature() ->
         "changes_since",
         "prune_changes",
         "read_playout_state",
+        "read_continuation",
         "save_playout_state",
         "reset_playout_state",
         "save_asrun",

@@ -28,7 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scheduleflow.server.core.errors import FailedPrecondition, InvalidInput, NotFound, RevisionMismatch
-from scheduleflow.server.core.model import Channel, ChannelDetails, ChannelInfo, Event, Window
+from scheduleflow.server.core.model import (
+    MAX_INSTANT_US,
+    MIN_INSTANT_US,
+    Channel,
+    ChannelDetails,
+    ChannelInfo,
+    Event,
+    Window,
+)
 from scheduleflow.server.core.table import Picked
 from scheduleflow.server.store.port import ChangeRecord, ChannelCommit, CommitResult, ImportMode
 
@@ -175,6 +183,17 @@ def window_bounds(window: Window, max_duration_us: int) -> tuple[int, int, int]:
     ``end_us > window.start`` is the exact test.
     """
     return window.start_us - max_duration_us, window.end_us, window.start_us
+
+
+def continuation_spans(
+    window: Window, lookback_us: int, reach_us: int
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """What ``read_continuation`` reads: ``(ends after, ends at or before)``
+    of the events before ``window`` and ``(starts at or after, starts
+    before)`` of those after it; ``None`` for a side it does not read."""
+    before = (max(window.start_us - lookback_us, MIN_INSTANT_US), window.start_us) if lookback_us > 0 else None
+    after = (window.end_us, min(window.end_us + reach_us, MAX_INSTANT_US)) if reach_us > 0 else None
+    return before, after
 
 
 #: Bounds of "at or before any instant" and "after any instant" for the

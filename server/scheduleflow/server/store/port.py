@@ -43,6 +43,7 @@ __all__ = [
     "ChangeRecord",
     "ChannelCommit",
     "CommitResult",
+    "Continuation",
     "ImportMode",
     "Store",
 ]
@@ -137,6 +138,16 @@ class SavedPlayoutState:
     revision: int
     save_time_us: int
     state: str
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """What a Schedule of a window continues from (``Store.read_continuation``):
+    the plays stored around the window, and the playout state in effect at
+    its start (``None``: none saved, or not asked for)."""
+
+    plays: list[Event]
+    state: SavedPlayoutState | None
 
 
 class Store(Protocol):
@@ -263,6 +274,23 @@ class Store(Protocol):
         """The state in effect at ``at_us``: the one saved at the latest instant
         at or before it (the latest of all when ``None``); ``None`` if there is
         none. ``NotFound`` for an absent channel."""
+        ...
+
+    async def read_continuation(
+        self, channel_id: str, window: Window, *, lookback_us: int, reach_us: int, with_state: bool = True
+    ) -> Continuation:
+        """What a Schedule of ``window`` continues from, in one snapshot: the
+        events that end in the ``lookback_us`` before the window's start (at
+        or before it) and those that start in the ``reach_us`` from its end
+        (at or after it), by ``(start, id)`` (a side whose span is 0 or less
+        is not read); and, with ``with_state``, the playout state in effect
+        at the window's start (as ``read_playout_state``).
+
+        The events carry what the schedule rules read: id, start, duration,
+        asset id, kind and metadata. Title, hard start and guide details are
+        left at their defaults: decoding them was most of the read's cost,
+        and a Schedule never returns these events. ``NotFound`` for an absent channel.
+        """
         ...
 
     async def save_playout_state(self, channel_id: str, *, from_us: int, at_us: int, revision: int, state: str) -> None:

@@ -63,6 +63,7 @@ from scheduleflow.server.store.port import (
     ChangeRecord,
     ChannelCommit,
     CommitResult,
+    Continuation,
     ImportMode,
     SavedPlayoutState,
 )
@@ -89,6 +90,7 @@ _CHANNEL_COLUMNS = (
 _EVENT_COLUMNS = (
     "e.event_id, e.start_us, e.duration_us, e.asset_id, e.title, e.kind, e.fixed_start, e.metadata, e.details"
 )
+_PLAY_COLUMNS = ", ".join(f"e.{column}" for column in _rows.PLAY_COLUMNS)
 #: Everything of an event row but its keys: equal content means an unchanged event.
 _CONTENT = ("start_us", "duration_us", "end_us", "asset_id", "title", "kind", "fixed_start", "metadata", "details")
 _EVENT_COPY_COLUMNS = ("channel_id", "event_id", *_CONTENT)
@@ -230,6 +232,17 @@ async def _channel_row(conn: _Conn, channel_id: str, *, lock: bool = False) -> C
     if record is None:
         return None
     return _rows.channel_row(tuple(record))
+
+
+async def _saved_state(conn: _Conn, channel_id: str, at_us: int) -> SavedPlayoutState | None:
+    """The playout state saved at the latest instant at or before ``at_us``."""
+    found = await conn.fetchrow(
+        "SELECT at_us, revision, save_time_us, state FROM playout_states"
+        " WHERE channel_id = $1 AND at_us <= $2 ORDER BY at_us DESC LIMIT 1",
+        channel_id,
+        at_us,
+    )
+    return None if found is None else SavedPlayoutState(*found)
 
 
 async def _live_channel(conn: _Conn, channel_id: str) -> ChannelRow:
@@ -548,13 +561,45 @@ class PostgresStore:
 
         async def work(conn: _Conn) -> SavedPlayoutState | None:
             await _live_channel(conn, channel_id)
-            found = await conn.fetchrow(
-                "SELECT at_us, revision, save_time_us, state FROM playout_states"
-                " WHERE channel_id = $1 AND at_us <= $2 ORDER BY at_us DESC LIMIT 1",
-                channel_id,
-                _plan.EVER_AFTER_US if at_us is None else at_us,
-            )
-            return None if found is None else SavedPlayoutState(*found)
+            return await _saved_state(conn, channel_id, _plan.EVER_AFTER_US if at_us is None else at_us)
+
+        return await self._read(work, snapshot=True)
+
+    async def read_continuation(
+        self, channel_id: str, window: Window, *, lookback_us: int, reach_us: int, with_state: bool = True
+    ) -> Continuation:
+        """The plays around ``window`` and the state at its start, in one snapshot (port)."""
+        _checks.check_channel_id(channel_id)
+        _checks.check_window(window)
+        _check_text(channel_id, "channel_id")
+        before, after = _plan.continuation_spans(window, lookback_us, reach_us)
+
+        async def work(conn: _Conn) -> Continuation:
+            row = await _live_channel(conn, channel_id)
+            plays: list[Event] = []
+            if before is not None:
+                # Scanned by start (the key) from the earliest start such an
+                # end allows; the end is the exact test.
+                ends_after, ends_by = before
+                records = await conn.fetch(
+                    f"SELECT {_PLAY_COLUMNS} FROM events AS e WHERE e.channel_id = $1 AND e.start_us >= $2"
+                    " AND e.start_us < $3 AND e.end_us > $4 AND e.end_us <= $3 ORDER BY e.start_us, e.event_id",
+                    channel_id,
+                    ends_after - row.max_duration_us,
+                    ends_by,
+                    ends_after,
+                )
+                plays += _rows.plays(records)
+            if after is not None:
+                records = await conn.fetch(
+                    f"SELECT {_PLAY_COLUMNS} FROM events AS e WHERE e.channel_id = $1 AND e.start_us >= $2"
+                    " AND e.start_us < $3 ORDER BY e.start_us, e.event_id",
+                    channel_id,
+                    *after,
+                )
+                plays += _rows.plays(records)
+            state = await _saved_state(conn, channel_id, window.start_us) if with_state else None
+            return Continuation(plays, state)
 
         return await self._read(work, snapshot=True)
 

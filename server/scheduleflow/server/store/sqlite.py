@@ -42,6 +42,7 @@ from scheduleflow.server.store.port import (
     ChangeRecord,
     ChannelCommit,
     CommitResult,
+    Continuation,
     ImportMode,
     SavedPlayoutState,
 )
@@ -62,6 +63,7 @@ _ADDED, _UPDATED_IN_PLACE, _MOVED, _UNCHANGED = 0, 1, 2, 3
 _CHANNEL_COLUMNS = "id, display_name, time_zone, revision, event_count, update_time_us"
 _EVENT_COLUMNS = "event_id, start_us, duration_us, asset_id, title, kind, fixed_start, metadata, details"
 _ROW_COLUMNS = "event_id, start_us, duration_us, end_us, asset_id, title, kind, fixed_start, metadata, details"
+_PLAY_COLUMNS = ", ".join(_rows.PLAY_COLUMNS)
 _JOINED_ROW_COLUMNS = ", ".join(f"e.{column}" for column in _ROW_COLUMNS.split(", "))
 
 
@@ -120,6 +122,16 @@ def _channel_row(conn: sqlite3.Connection, channel_id: str) -> ChannelRow | None
 
 def _live_channel(conn: sqlite3.Connection, channel_id: str) -> ChannelRow:
     return _plan.require_live(_channel_row(conn, channel_id), channel_id)
+
+
+def _saved_state(conn: sqlite3.Connection, channel_id: str, at_us: int) -> SavedPlayoutState | None:
+    """The playout state saved at the latest instant at or before ``at_us``."""
+    found = conn.execute(
+        "SELECT at_us, revision, save_time_us, state FROM playout_states"
+        " WHERE channel_id = ? AND at_us <= ? ORDER BY at_us DESC LIMIT 1",
+        (channel_id, at_us),
+    ).fetchone()
+    return None if found is None else SavedPlayoutState(*found)
 
 
 def _window_clause(window: Window | None, max_duration_us: int) -> tuple[str, list[object]]:
@@ -384,12 +396,42 @@ class SqliteStore:
         def work(conn: sqlite3.Connection) -> SavedPlayoutState | None:
             with _snapshot(conn):
                 _live_channel(conn, channel_id)
-                found = conn.execute(
-                    "SELECT at_us, revision, save_time_us, state FROM playout_states"
-                    " WHERE channel_id = ? AND at_us <= ? ORDER BY at_us DESC LIMIT 1",
-                    (channel_id, _plan.EVER_AFTER_US if at_us is None else at_us),
-                ).fetchone()
-                return None if found is None else SavedPlayoutState(*found)
+                return _saved_state(conn, channel_id, _plan.EVER_AFTER_US if at_us is None else at_us)
+
+        return await self._read(work)
+
+    async def read_continuation(
+        self, channel_id: str, window: Window, *, lookback_us: int, reach_us: int, with_state: bool = True
+    ) -> Continuation:
+        """The plays around ``window`` and the state at its start, in one snapshot (port)."""
+        _checks.check_channel_id(channel_id)
+        _checks.check_window(window)
+        before, after = _plan.continuation_spans(window, lookback_us, reach_us)
+
+        def work(conn: sqlite3.Connection) -> Continuation:
+            with _snapshot(conn):
+                row = _live_channel(conn, channel_id)
+                plays: list[Event] = []
+                if before is not None:
+                    # Scanned by start (the clustered key) from the earliest
+                    # start such an end allows; the end is the exact test.
+                    ends_after, ends_by = before
+                    plays += _rows.plays(
+                        conn.execute(
+                            f"SELECT {_PLAY_COLUMNS} FROM events WHERE channel_id = ? AND start_us >= ?"
+                            " AND start_us < ? AND end_us > ? AND end_us <= ? ORDER BY start_us, event_id",
+                            (channel_id, ends_after - row.max_duration_us, ends_by, ends_after, ends_by),
+                        )
+                    )
+                if after is not None:
+                    plays += _rows.plays(
+                        conn.execute(
+                            f"SELECT {_PLAY_COLUMNS} FROM events WHERE channel_id = ? AND start_us >= ?"
+                            " AND start_us < ? ORDER BY start_us, event_id",
+                            (channel_id, *after),
+                        )
+                    )
+                return Continuation(plays, _saved_state(conn, channel_id, window.start_us) if with_state else None)
 
         return await self._read(work)
 
