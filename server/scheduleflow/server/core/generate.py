@@ -314,8 +314,15 @@ class Engine:
             # Seeded with every item's bound as the plays so far (the history)
             # set it, in one heapify: entries fixed one by one on the first
             # blocked scan cost a heapreplace each (~240 of them after a day).
-            items = self.items
-            heap = [(eligible_at(items[k].checks), items[k].rank, k) for k in members]
+            # The scan's bounds take the same values, so it skips those items
+            # without computing them again.
+            items, bounds = self.items, self.bounds
+            heap = []
+            for k in members:
+                e = eligible_at(items[k].checks)
+                if e > bounds[k]:
+                    bounds[k] = e
+                heap.append((e, items[k].rank, k))
             heapq.heapify(heap)
             ctx = self.ctxs[key] = Ctx(order, heap)
         return ctx
