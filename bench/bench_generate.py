@@ -15,8 +15,10 @@ whatever else runs.
 
 ``--continuation`` measures instead what a channel's history costs: a
 Schedule of day N reads the stored events around the window (as far as the
-longest rule reaches), generates and commits the day, as the Schedule job
-does, on an SQLite store that already holds days 1 .. N-1. Day N must cost at
+longest rule reaches) and the playout state in one store call, generates and
+commits the day, as the Schedule job does, on an SQLite store that already
+holds days 1 .. N-1. Day 1 is the same request on a channel with nothing
+stored: the same read (it finds nothing), no state. Day N must cost at
 most 1.5x day 1 (an empty channel) for N up to 365: the lookback is bounded
 by the rules, not by the channel's age.
 
