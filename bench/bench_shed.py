@@ -195,6 +195,33 @@ async def run(calls: int, workers: int) -> dict[str, Any]:
     }
 
 
+async def drill_refusal_burst(
+    tmp: Path, *, calls: int = 5000, workers: int = 1, strict: bool = False
+) -> dict[str, Any]:
+    """The burst as a drill for bench/drills.py: every answer a refusal (but the
+    few that found a freed slot), on the same load as the Checks; strict, the
+    verdicts too. (``tmp`` unused: the bench makes its own.)"""
+    figures = await run(calls, workers)
+    codes: dict[str, int] = figures["codes"]
+    assert set(codes) <= {"RESOURCE_EXHAUSTED", "OK"}, figures
+    assert codes.get("OK", 0) <= workers + QUEUE, figures
+    assert figures["workers busy through every burst"], figures
+    if strict:
+        failed = [k for k, v in figures.items() if k.startswith("verdict") and v != "PASS"]
+        assert not failed, f"{failed[0]}: {figures}"
+    return figures
+
+
+#: Drills for bench/drills.py: (drill, CI scale, long scale).
+DRILLS = {
+    "5,000-call burst: refusals vs health Checks": (
+        drill_refusal_burst,
+        {"calls": 1000},
+        {"calls": 5000, "strict": True},
+    ),
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=5000)

@@ -7,7 +7,10 @@
     python bench/drills.py --only retrying --repeat 20   # each drill 20 times, then the spread of its figures
 
 The drills themselves live in tests/integration/test_fault_drills.py and
-tests/integration/test_bounded_drills.py (one definition, two scales): each starts its own server, does the damage, checks
+tests/integration/test_bounded_drills.py (one definition, two scales), and
+the refusal burst in bench/bench_shed.py (its fast version in the tests is
+test_a_saturated_pool_refuses_work_before_reading_it and
+tests/unit/rpc/test_shedding.py): each starts its own server, does the damage, checks
 what the clients saw and returns its figures. A drill that finds a problem
 fails its assertion: the verdict is FAIL with the assertion's first line.
 """
@@ -28,10 +31,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_shed import DRILLS as SHED_DRILLS  # noqa: E402
 from tests.integration.test_bounded_drills import DRILLS as BOUNDED_DRILLS  # noqa: E402
 from tests.integration.test_fault_drills import DRILLS as FAULT_DRILLS  # noqa: E402
 
-DRILLS = {**FAULT_DRILLS, **BOUNDED_DRILLS}
+DRILLS = {**FAULT_DRILLS, **BOUNDED_DRILLS, **SHED_DRILLS}
 
 
 def run_one(name: str, *, quick: bool) -> dict[str, Any]:
