@@ -22,6 +22,8 @@ from scheduleflow.server.store.outages import OutageLog, unavailable
         asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
         asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command"),
         asyncpg.exceptions.CannotConnectNowError("the database system is shutting down"),
+        # The server's goodbye read before its close (issue 12's INTERNAL).
+        asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
         sqlite3.OperationalError("database is locked"),
         sqlite3.OperationalError("disk I/O error"),
     ],

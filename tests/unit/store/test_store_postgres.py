@@ -14,8 +14,10 @@ import contextlib
 import inspect
 import secrets
 import socket
+import struct
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -351,6 +353,101 @@ async def test_a_commit_cut_off_midway_is_all_or_nothing(schema: str, postgres_u
         assert channel.revision == 2
         assert channel.event_count == len(stored) == count
         assert [(r.revision, len(r.added), len(r.removed_ids)) for r in records] == [(1, 1, 0), (2, count, 1)]
+
+
+def _goodbye() -> bytes:
+    """The ErrorResponse PostgreSQL sends each backend's client as it shuts down, before closing."""
+    fields = [
+        (b"S", "FATAL"),
+        (b"V", "FATAL"),
+        (b"C", "57P01"),
+        (b"M", "terminating connection due to administrator command"),
+    ]
+    body = b"".join(code + text.encode() + b"\0" for code, text in fields) + b"\0"
+    return b"E" + struct.pack("!i", len(body) + 4) + body
+
+
+def _say_goodbye_once(store: PostgresStore, monkeypatch: pytest.MonkeyPatch, *, when: str) -> list[int]:
+    """Deliver the server's goodbye to the next connection a call gives back,
+    ``"before"`` the pool resets it or ``"after"`` it is idle in the pool,
+    without the close that follows it: the moment the drill of issue 12 hit
+    under load, made certain (the bytes reach asyncpg as the socket would
+    hand them over). Returns a list that counts the deliveries."""
+    pool = store._pool
+    assert pool is not None
+    release = asyncpg.pool.Pool.release  # a slotted class: patched on the class, for this pool only
+    delivered: list[int] = []
+
+    async def release_with_goodbye(self: asyncpg.Pool, conn: Any, *, timeout: float | None = None) -> None:
+        ours = self is pool and not delivered
+        raw = conn._con  # the proxy lets go of it on release
+        if ours and when == "before":
+            delivered.append(1)
+            raw._protocol.data_received(_goodbye())
+        await release(self, conn, timeout=timeout)
+        if ours and when == "after":
+            delivered.append(1)
+            raw._protocol.data_received(_goodbye())
+
+    monkeypatch.setattr(asyncpg.pool.Pool, "release", release_with_goodbye)
+    return delivered
+
+
+async def test_a_connection_told_goodbye_while_idle_is_replaced_not_an_error(
+    schema: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with _store(postgres_url, schema, max_size=1) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        delivered = _say_goodbye_once(store, monkeypatch, when="after")
+        await store.ping()
+        assert delivered == [1]
+        # The pool hands out the wedged connection, whose first statement
+        # fails with asyncpg's InternalClientError, never sent: the call runs
+        # again on a fresh connection.
+        channel = await store.get_channel("ch")
+        assert channel.revision == 1
+        _say_goodbye_once(store, monkeypatch, when="after")
+        await store.ping()
+        result = await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+        assert result.channel.revision == 2
+
+
+async def test_a_goodbye_after_the_last_statement_does_not_undo_the_call(
+    schema: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with _store(postgres_url, schema, max_size=1) as store:
+        delivered = _say_goodbye_once(store, monkeypatch, when="before")
+        # COMMIT answered, then the pool's reset fails: the commit is in, so the call succeeds.
+        result = await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        assert delivered == [1]
+        assert result.channel.revision == 1
+        channel, events = await store.read_events("ch", None)
+        assert channel.revision == 1 and ids(events) == ["a"]
+
+
+async def test_a_commit_whose_answer_is_lost_is_unavailable_and_says_it_may_be_in(
+    schema: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with _store(postgres_url, schema, max_size=1) as store:
+        await store.commit_events("ch", [ev("a", 0)], mode=ALL, window=None)
+        notify = store._notify
+        said: list[int] = []
+
+        async def notify_then_goodbye(conn: Any, channel_id: str, revision: int) -> None:
+            # pg_notify is the transaction's last statement: COMMIT comes next.
+            await notify(conn, channel_id, revision)
+            if not said:
+                said.append(1)
+                conn._con._protocol.data_received(_goodbye())
+
+        monkeypatch.setattr(store, "_notify", notify_then_goodbye)
+        with pytest.raises(Unavailable, match="may or may not have been applied"):
+            await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+        # Here COMMIT never left (asyncpg refused to send it), so the change
+        # is not in; the caller could not know that, and its retry is safe.
+        assert (await store.get_channel("ch")).revision == 1
+        result = await store.commit_events("ch", [ev("b", 30)], mode=MERGE, window=None)
+        assert result.channel.revision == 2
 
 
 class _Proxy:

@@ -28,6 +28,9 @@ checks them; these rules say how PostgreSQL keeps them.
    connection was lost is run once more on a fresh one if it cannot have
    taken effect: reads always, writes until their COMMIT was sent (a lost
    connection before that means the server rolled the transaction back).
+   A write whose COMMIT got no answer is ``Unavailable`` saying the change
+   may be in; a call that has its outcome keeps it, even if its connection
+   cannot be reset afterwards (``_release``).
 5. **A commit rings a bell.** Each change sends ``pg_notify`` inside its own
    transaction (:mod:`~scheduleflow.server.live.notify`): delivered on
    commit only, in commit order.
@@ -293,6 +296,26 @@ async def _fetch_events(conn: _Conn, sql: str, *args: object) -> list[Event]:
             return events
 
 
+async def _release(pool: asyncpg.Pool, conn: _Conn) -> None:
+    """Give ``conn`` back to ``pool``; never fail the call that used it.
+
+    asyncpg resets a connection as it takes it back, and if the database went
+    away since the call's last statement the reset fails: asyncpg then ends
+    the connection itself (the pool opens a new one when needed) and raises.
+    By then the call has its outcome (a read its rows, a commit its answer
+    from COMMIT), and reporting the reset's failure instead would tell a
+    caller whose change is in that it failed. The call's own error, if it
+    raised one, is the one that leaves.
+    """
+    try:
+        await pool.release(conn)
+    except Exception as exc:
+        if postgres_errors.outage(exc):
+            _log.debug("a postgresql connection could not be reset after its call (%s); it was replaced", exc)
+        else:
+            _log.warning("a postgresql connection could not be reset after its call; it was replaced", exc_info=exc)
+
+
 def _decode_changes(channel_id: str, records: list[asyncpg.Record]) -> list[ChangeRecord]:
     return [_rows.change_record(channel_id, *record) for record in records]
 
@@ -415,8 +438,11 @@ class PostgresStore:
         for retry in (False, True):
             attempt = _Attempt()
             try:
-                async with pool.acquire(timeout=self._acquire_timeout_s) as conn:
+                conn = await pool.acquire(timeout=self._acquire_timeout_s)
+                try:
                     result = await work(conn, attempt)
+                finally:
+                    await _release(pool, conn)
                 OUTAGES.succeeded()
                 return result
             except ScheduleFlowError:
@@ -425,10 +451,23 @@ class PostgresStore:
                 mapped = postgres_errors.unavailable(exc)
                 if mapped is None:
                     raise
-                if not retry and not attempt.committing and postgres_errors.lost_connection(exc) and self._pool is pool:
+                lost = postgres_errors.lost_connection(exc)
+                if not retry and not attempt.committing and lost and self._pool is pool:
                     _log.debug("postgresql connection lost (%s); trying once more on a fresh one", exc)
                     continue
                 OUTAGES.failed(exc, "a postgresql operation")
+                if attempt.committing and lost:
+                    # COMMIT was sent and no answer came: the change may be
+                    # in. UNAVAILABLE still, as the retry it invites is safe
+                    # with an idempotency key (the replay writes nothing) or
+                    # an expected revision (a second apply is refused); but
+                    # the message must not read as "nothing happened".
+                    mapped = Unavailable(
+                        "the connection was lost during COMMIT, so the change may or may not have been applied:"
+                        " retry with the same idempotency key, or read the channel's revision first"
+                        f" ({mapped.message})",
+                        retry_after_s=mapped.retry_after_s,
+                    )
                 raise mapped from exc
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -15,6 +15,14 @@ Rules:
    statements cannot have run yet.
 3. **A lost connection is worth one more try** when the call cannot have
    taken effect (the store decides when that is).
+4. **A connection the server has said goodbye to is lost**, even before its
+   socket closes. PostgreSQL sends a FATAL ("terminating connection due to
+   administrator command") and then closes; when the FATAL reaches an idle
+   connection, asyncpg's protocol waits for a sync point that never comes,
+   and until it reads the close, the pool hands the connection out and every
+   operation on it fails with a bare ``InternalClientError`` ("cannot switch
+   to state 12; another operation (2) is in progress"). That is the outage,
+   not a bug of ours.
 """
 
 from __future__ import annotations
@@ -49,7 +57,20 @@ _LOST_CONNECTION: tuple[type[BaseException], ...] = (
 def _closed(exc: BaseException) -> bool:
     # asyncpg raises the bare InterfaceError for "pool is closing" and
     # "connection is closed"; its subclasses (DataError...) are our bugs.
-    return type(exc) is asyncpg.InterfaceError
+    return type(exc) is asyncpg.InterfaceError or _wedged(exc)
+
+
+def _wedged(exc: BaseException) -> bool:
+    """Whether asyncpg refused an operation because the connection's protocol
+    is stuck or failed (rule 4). Its messages are the only mark: the bare
+    class also covers its own bugs ("unknown error in protocol
+    implementation"), and the subclasses (a stale schema cache, a server of
+    the wrong role) are not outages."""
+    if type(exc) is not asyncpg.exceptions.InternalClientError:
+        return False
+    text = str(exc)
+    # asyncpg's _set_state and _ensure_connected (protocol/coreproto.pyx).
+    return text.startswith("cannot switch to ") or text == "not connected"
 
 
 def outage(exc: BaseException) -> bool:
