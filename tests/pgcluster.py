@@ -65,13 +65,13 @@ def _free_port() -> int:
 
 
 def _run_as() -> dict[str, object] | None:
-    """The ``user``/``group`` for subprocess when we are root, else None (run as ourselves)."""
+    """The ``user``/``group`` ids to run the binaries as when we are root, else None (run as ourselves)."""
     if os.geteuid() != 0:
         return None
     for account in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
             entry = pwd.getpwnam(account)
-            return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+            return {"user": entry.pw_uid, "group": entry.pw_gid}
     raise RuntimeError("running as root with neither a postgres nor a nobody account: PostgreSQL refuses root")
 
 
@@ -81,16 +81,20 @@ def _env() -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path, run_as: dict[str, object] | None) -> None:
-    result = subprocess.run(
-        argv,
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        **(run_as or {}),  # type: ignore[arg-type]
-    )
+    if run_as is not None:
+        # setpriv changes the account in the program it execs. subprocess's
+        # own user=/group= would make it fork() instead of vfork(), and a
+        # fork() of a test process whose gRPC threads are busy runs gRPC's
+        # fork handlers in the child, which crashed it (SIGSEGV) in drills
+        # that stop the cluster under load.
+        argv = [
+            need("setpriv"),
+            f"--reuid={run_as['user']}",
+            f"--regid={run_as['group']}",
+            "--clear-groups",
+            *argv,
+        ]
+    result = subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
 
