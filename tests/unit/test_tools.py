@@ -78,7 +78,11 @@ def test_every_tool_a_test_asks_for_is_declared() -> None:
 
 
 def test_the_test_command_installs_nothing_and_leaves_services_alone() -> None:
-    script = (ROOT / "scripts" / "test").read_text()
-    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
-    for forbidden in ("apt-get", "apt ", "pg_ctlcluster", "systemctl", "service ", "pg_ctl", "sudo"):
-        assert forbidden not in code, forbidden
+    """scripts/test and every file it sources: installing is scripts/setup's job."""
+    scripts = [ROOT / "scripts" / "test"]
+    for script in scripts:
+        code = "\n".join(line for line in script.read_text().splitlines() if not line.lstrip().startswith("#"))
+        scripts += [ROOT / "scripts" / name for name in re.findall(r"^source .*/([\w.]+)\"$", code, re.M)]
+        for forbidden in ("apt-get", "apt ", "pip install", "pg_ctlcluster", "systemctl", "service ", "pg_ctl", "sudo"):
+            assert forbidden not in code, (script.name, forbidden)
+    assert [s.name for s in scripts] == ["test", "_env.sh"], "the pattern that finds sourced files is stale"
