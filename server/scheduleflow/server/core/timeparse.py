@@ -94,12 +94,13 @@ def _fraction_us(frac: str | None) -> int:
     if not frac:
         return 0
     # Beyond microseconds we truncate: schedules have no use for nanoseconds and
-    # rounding could carry into the next second. Callers say so (``_finer``).
+    # rounding could carry into the next second. Callers say so (``finer_fraction``).
     return int(frac[:6].ljust(6, "0"))
 
 
-def _finer(frac: str | None) -> bool:
-    """Whether a fraction has nonzero digits below a microsecond."""
+def finer_fraction(frac: str | None) -> bool:
+    """Whether a fraction's digits (after the point) go below a microsecond
+    with a nonzero digit: what reading it to the microsecond truncates."""
     return frac is not None and frac[6:].strip("0") != ""
 
 
@@ -196,7 +197,7 @@ def _from_match(m: re.Match[str], s: str, tz: ZoneInfo | None, *, local_ok: bool
     h, mi, sec = int(g["h"] or 0), int(g["mi"] or 0), int(g["s"] or 0)
     _civil(y, mo, d, h, mi, sec, s)
     naive = datetime(y, mo, d, h, mi, sec, _fraction_us(g.get("f")))
-    finer = _finer(g.get("f"))
+    finer = finer_fraction(g.get("f"))
     if g["tz"] is None:
         if not local_ok:
             # xmltv.dtd: "If no time zone is given, UTC is assumed."

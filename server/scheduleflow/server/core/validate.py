@@ -210,10 +210,10 @@ def normalise(inputs: Sequence[InputEvent], tz: ZoneInfo | None, out: _Collector
                 continue
             if parsed.spelling != "utc":
                 folded[parsed.spelling].append(raw.id)
-            if parsed.finer and not raw.finer:
+            if parsed.finer or raw.finer:
                 finer.append(raw.id)
             start = parsed.us
-        if raw.finer:
+        elif raw.finer:
             finer.append(raw.id)
         append_event(
             Event(

@@ -38,7 +38,14 @@ from scheduleflow.server.core.model import (
     Severity,
 )
 from scheduleflow.server.core.table import EventTable
-from scheduleflow.server.core.timeparse import ParsedInstant, TimestampError, parse_duration, parse_instant, zone
+from scheduleflow.server.core.timeparse import (
+    ParsedInstant,
+    TimestampError,
+    finer_fraction,
+    parse_duration,
+    parse_instant,
+    zone,
+)
 from scheduleflow.server.formats.limits import Limits
 
 _S = r"[0-9]+([.,][0-9]{1,9})?S"
@@ -103,7 +110,7 @@ def duration_is_finer(text: str | int | float) -> bool:
 @lru_cache(maxsize=4096)
 def _fraction_is_finer(text: str) -> bool:
     m = _FRACTION.search(text)
-    return m is not None and m.group(1)[6:].strip("0") != ""
+    return m is not None and finer_fraction(m.group(1))
 
 
 _CANONICAL_UTC = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,6}))?Z")
